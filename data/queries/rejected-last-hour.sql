@@ -1,0 +1,10 @@
+-- title: Rejected flows by protocol in the last hour
+SELECT protocol_name(protocol) AS protocol,
+       count(*) AS rejected_flows,
+       sum(packets) AS rejected_packets,
+       count(DISTINCT srcaddr) AS sources
+FROM vpc_flow_logs.flow_logs
+WHERE start >= to_unixtime(now() - INTERVAL '1' hour)
+  AND action = 'REJECT'
+GROUP BY 1
+ORDER BY rejected_packets DESC;

@@ -1,0 +1,165 @@
+/*
+ * batch.c - see batch.h.
+ *
+ * Records are packed into `slots` as: one word with the present-column
+ * bitmap (bit 63 set when the record has extra), then one word per present
+ * column in column order - the integer itself, or (arena offset << 24 | length)
+ * for text - then, if there is extra, one word for it the same way.  Text
+ * values longer than 16 MB cannot occur (lines are limited to 64 KB).
+ */
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EXTRA_BIT ((uint64_t)1 << 63)
+#define TEXT_LEN_BITS 24
+
+static void
+push_slot(struct batch *b, uint64_t v)
+{
+	if (b->nslots == b->slots_cap) {
+		b->slots_cap = b->slots_cap ? b->slots_cap * 2 : 4096;
+		b->slots = xrealloc(b->slots, b->slots_cap * sizeof *b->slots);
+	}
+	b->slots[b->nslots++] = v;
+}
+
+static uint64_t
+push_text(struct batch *b, const char *p, size_t len)
+{
+	uint64_t off = b->arena.len;
+
+	sbuf_append(&b->arena, p, len);
+	return off << TEXT_LEN_BITS | (uint64_t)len;
+}
+
+void
+batch_add_record(struct batch *b, const struct flow_record *rec)
+{
+	const struct field_def *f;
+	uint64_t bits = rec->present;
+	int col;
+
+	push_slot(b, bits | (rec->extra.len ? EXTRA_BIT : 0));
+	for (col = 0; col < FLOW_COL_COUNT; col++) {
+		if (!((bits >> col) & 1))
+			continue;
+		f = field_for_column(col);
+		if (f->type == FIELD_TEXT || f->type == FIELD_ADDR)
+			push_slot(b, push_text(b, rec->sptr[col],
+			    rec->slen[col]));
+		else
+			push_slot(b, (uint64_t)rec->ival[col]);
+	}
+	if (rec->extra.len)
+		push_slot(b, push_text(b, rec->extra.data, rec->extra.len));
+	b->nrecords++;
+	metrics_add(&b->metrics, rec);
+}
+
+int
+batch_next_record(const struct batch *b, size_t *pos, struct flow_record *out)
+{
+	const struct field_def *f;
+	uint64_t head, bits, w;
+	size_t i = *pos;
+	int col;
+
+	if (i >= b->nslots)
+		return 0;
+	head = b->slots[i++];
+	bits = head & ~EXTRA_BIT;
+	out->present = bits;
+	for (col = 0; col < FLOW_COL_COUNT; col++) {
+		if (!((bits >> col) & 1))
+			continue;
+		w = b->slots[i++];
+		f = field_for_column(col);
+		if (f->type == FIELD_TEXT || f->type == FIELD_ADDR) {
+			out->sptr[col] = b->arena.data + (w >> TEXT_LEN_BITS);
+			out->slen[col] = (uint32_t)(w &
+			    (((uint64_t)1 << TEXT_LEN_BITS) - 1));
+		} else {
+			out->ival[col] = (int64_t)w;
+		}
+	}
+	out->extra.data = NULL;
+	out->extra.len = out->extra.cap = 0;
+	if (head & EXTRA_BIT) {
+		w = b->slots[i++];
+		out->extra.data = b->arena.data + (w >> TEXT_LEN_BITS);
+		out->extra.len = (size_t)(w &
+		    (((uint64_t)1 << TEXT_LEN_BITS) - 1));
+	}
+	*pos = i;
+	return 1;
+}
+
+static int
+is_text(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '\0')
+			return 0;
+	return 1;
+}
+
+void
+batch_add_error(struct batch *b, const char *location, const char *reason,
+    const char *raw, size_t raw_len)
+{
+	struct batch_error *e;
+
+	if (b->nerrors == b->errors_cap) {
+		b->errors_cap = b->errors_cap ? b->errors_cap * 2 : 64;
+		b->errors = xrealloc(b->errors,
+		    b->errors_cap * sizeof *b->errors);
+	}
+	e = &b->errors[b->nerrors++];
+	e->location = b->arena.len;
+	sbuf_append(&b->arena, location, strlen(location) + 1);
+	e->reason = b->arena.len;
+	sbuf_append(&b->arena, reason, strlen(reason) + 1);
+	e->raw = b->arena.len;
+	e->raw_len = raw_len;
+	e->raw_binary = !is_text(raw, raw_len);
+	sbuf_append(&b->arena, raw, raw_len);
+	sbuf_appendc(&b->arena, '\0');
+}
+
+size_t
+batch_bytes(const struct batch *b)
+{
+	return b->arena.len + b->nslots * sizeof *b->slots;
+}
+
+void
+batch_reset(struct batch *b)
+{
+	sbuf_reset(&b->arena);
+	b->nslots = 0;
+	b->nrecords = 0;
+	b->nerrors = 0;
+	b->skipped = 0;
+	b->input_bytes = 0;
+	b->origin = 0;
+	b->on_commit = NULL;
+	b->on_commit_arg = NULL;
+	metrics_reset(&b->metrics);
+	free(b->cp.cursor);
+	memset(&b->cp, 0, sizeof b->cp);
+}
+
+void
+batch_free(struct batch *b)
+{
+	sbuf_free(&b->arena);
+	free(b->slots);
+	free(b->errors);
+	metrics_free(&b->metrics);
+	free(b->cp.cursor);
+	memset(b, 0, sizeof *b);
+}

@@ -1,0 +1,56 @@
+/*
+ * ingest.h - read sources into the store, exactly once.
+ *
+ * Sources are read one after another on the calling thread (decode, parse,
+ * aggregate into batches); a writer thread commits batches to the store.
+ * Each batch's records, rejected units, metric deltas and the source's new
+ * checkpoint commit in one transaction, so a killed ingest re-run with the
+ * same arguments stores every record exactly once:
+ *   - a file is identified by its path and a fingerprint of its first bytes;
+ *     unchanged files add nothing, grown files add only what is new, a
+ *     different file at the same path is read from the start;
+ *   - `-` (stdin) and `demo:` are read from the start every time.
+ */
+#ifndef FLOWLENS_INGEST_H
+#define FLOWLENS_INGEST_H
+
+#include <signal.h>
+#include <stdint.h>
+
+struct ingest_options {
+	const char *db_path;	/* store to write */
+	const char *log_format;	/* --log-format, or NULL for the v2 default */
+	int         progress;	/* 1: live progress line on stderr */
+	int         reread;	/* 1: forget checkpoints and stored records of
+				 * these sources first (--reread) */
+	int         quiet;	/* 1: no summary line */
+	/* Set asynchronously (signal handler) to stop at the next unit. */
+	volatile sig_atomic_t *stop;
+};
+
+struct ingest_summary {
+	int64_t records;	/* records stored */
+	int64_t rejected;	/* units rejected (rows added to ingest_errors) */
+	int64_t skipped;	/* blank, header and control units */
+	int64_t bytes;		/* decoded bytes read */
+	int64_t unchanged;	/* sources skipped because nothing was new */
+	int64_t failed;		/* sources that could not be opened or read */
+	double  seconds;	/* wall time */
+	int     interrupted;	/* stopped by *stop */
+};
+
+/*
+ * Ingest every source (a path, "-" or "demo:[?rate=N&duration=D&rows=N]").
+ * Returns 0 when all input was read (rejected lines are data, not failure;
+ * sources that could not be read are counted in summary->failed and
+ * reported on stderr), or -1 with *err on a fatal error (the store cannot
+ * be opened or written, a bad --log-format).
+ */
+int ingest_run(const struct ingest_options *opt, char *const *sources,
+    int nsources, struct ingest_summary *summary, char **err);
+
+/* Parse a demo: source spec; 0 or -1 with *err. */
+int ingest_demo_params(const char *spec, double *rate, double *duration,
+    int64_t *rows, uint64_t *seed, char **err);
+
+#endif

@@ -1,0 +1,571 @@
+/*
+ * main.c - the flowlens command line: subcommand dispatch, options, exit
+ * codes.  Each subcommand is a thin shell over a module (ingest, query,
+ * output, canned, gen); no logic here that a test could not reach through
+ * the modules.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "canned.h"
+#include "gen.h"
+#include "ingest.h"
+#include "output.h"
+#include "paths.h"
+#include "query.h"
+#include "sqlrewrite.h"
+#include "util.h"
+
+#ifndef FLOWLENS_VERSION
+#define FLOWLENS_VERSION "0.0.0"
+#endif
+#ifndef FLOWLENS_BUILD
+#define FLOWLENS_BUILD "unknown"
+#endif
+
+/* Exit codes (documented in the README and in --help). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILURE_ = 1,	/* SQL error, unreadable input, store error */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_INTERRUPTED = 130,	/* stopped by Ctrl-C / SIGTERM */
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	if (stop_requested)	/* second Ctrl-C: leave now */
+		_exit(EXIT_INTERRUPTED);
+	stop_requested = sig;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static const char usage_main[] =
+"usage: flowlens COMMAND [OPTIONS] ...\n"
+"\n"
+"Amazon VPC Flow Logs in a terminal: ingest into a local SQLite store,\n"
+"query it with Athena-style SQL.\n"
+"\n"
+"commands:\n"
+"  ingest SOURCE...     read flow logs (files, .gz, -, demo:) into the store\n"
+"  query SQL            run read-only SQL (or --canned NAME, --file F)\n"
+"  canned               list the canned queries\n"
+"  gen                  write realistic synthetic flow logs to stdout\n"
+"  help [COMMAND]       show help for a command\n"
+"\n"
+"The store is --db PATH, else $FLOWLENS_DB, else\n"
+"$XDG_DATA_HOME/flowlens/flowlens.db (~/.local/share/flowlens/flowlens.db).\n"
+"Exit codes: 0 success, 1 error (SQL error, unreadable input, store\n"
+"error), 2 usage error, 130 interrupted.\n"
+"Run 'flowlens help COMMAND' or 'flowlens COMMAND --help' for details.\n";
+
+static const char usage_ingest[] =
+"usage: flowlens ingest [--db PATH] [--log-format FMT] [--reread]\n"
+"                       [--quiet] [--no-progress] SOURCE...\n"
+"\n"
+"Read flow-log records into the store, exactly once.  SOURCE is:\n"
+"  PATH        a file: plain text or gzip (detected by content, several\n"
+"              members and nested gzip included), S3-delivered files with\n"
+"              their header line, Firehose {\"message\": ...} lines, or\n"
+"              CloudWatch Logs subscription payloads (JSON, back to back)\n"
+"  -           standard input (read from the start every time)\n"
+"  demo:[rate=N,duration=D,rows=N,seed=S]\n"
+"              synthetic live traffic (default 200 records/s until Ctrl-C)\n"
+"\n"
+"The record format is, in order: the last header line seen in the input,\n"
+"--log-format, the default v2 format.\n"
+"\n"
+"options:\n"
+"  --db PATH          store to write (created if missing)\n"
+"  --log-format FMT   format of input without a header line, in AWS syntax\n"
+"                     ('${version} ${account-id} ...') or bare field names\n"
+"  --reread           forget what was read from these files before (their\n"
+"                     checkpoints and stored records) and read them again\n"
+"  --no-progress      no live progress line (default: on a terminal)\n"
+"  -q, --quiet        no summary line\n"
+"\n"
+"A file already read is skipped if unchanged; if it grew, only the new\n"
+"records are read; a different file at the same path is read as new.\n"
+"Lines that cannot be parsed are stored in table ingest_errors with file,\n"
+"line and reason, and counted: they do not make ingest fail.\n"
+"Exit: 0 input read, 1 a source could not be read or the store failed,\n"
+"2 usage error, 130 interrupted (everything read so far is committed).\n";
+
+static const char usage_query[] =
+"usage: flowlens query [--db PATH] [--output table|csv|tsv|json]\n"
+"                      [--null TEXT] [--stats] [--show-sql]\n"
+"                      (SQL | --canned NAME | --file FILE)\n"
+"\n"
+"Run read-only SQL over the store.  Tables: flow_logs, flow_metrics,\n"
+"ingest_state, ingest_errors.  Athena forms work: vpc_flow_logs.flow_logs,\n"
+"INTERVAL '7' day, now(), current_timestamp, from_unixtime, to_unixtime,\n"
+"date_trunc, date_add, date_diff, approx_distinct, regexp_like,\n"
+"contains('10.0.0.0/8', srcaddr), split_part, to_iso8601, date_format.\n"
+"Times are epoch seconds.\n"
+"\n"
+"options:\n"
+"  --db PATH        store to read\n"
+"  -o, --output M   table (default), csv, tsv or json\n"
+"  --null TEXT      how NULL prints in table/csv/tsv (json uses null)\n"
+"  -c, --canned N   run the canned query N ('flowlens canned' lists them)\n"
+"  -f, --file F     read the SQL from file F ('-' for stdin)\n"
+"  --stats          print elapsed time, rows returned and rows scanned to\n"
+"                   stderr\n"
+"  --show-sql       print the SQLite SQL the query was rewritten to, and\n"
+"                   do not run it\n"
+"\n"
+"Exit: 0 success, 1 SQL error (message names the position), 2 usage\n"
+"error, 130 interrupted (Ctrl-C cancels a running query).\n";
+
+static const char usage_canned[] =
+"usage: flowlens canned [--sql NAME]\n"
+"\n"
+"List the canned queries (name and title), or print the SQL of one.\n"
+"Run one with 'flowlens query --canned NAME'.\n";
+
+static const char usage_gen[] =
+"usage: flowlens gen [--rows N] [--seed S] [--start EPOCH] [--hours H]\n"
+"                    [--custom] [--header]\n"
+"\n"
+"Write realistic synthetic flow logs to stdout: TCP/UDP/ICMP mix, 10-20%\n"
+"REJECT, port scanners, SSH/RDP probes, IPv6, NODATA/SKIPDATA lines,\n"
+"heavy-tailed packets and bytes, many ENIs.  Same options, same output.\n"
+"\n"
+"options:\n"
+"  --rows N      records to write (default 100000)\n"
+"  --seed S      random seed (default 1)\n"
+"  --start EPOCH time of the first record (default 1767225600,\n"
+"                2026-01-01T00:00:00Z)\n"
+"  --hours H     spread records over H hours (default 24)\n"
+"  --custom      v5 custom format with 29 fields instead of the v2 default\n"
+"  --header      start with a header line, as in S3-delivered files\n";
+
+/* A usage error: what was wrong, then where the full usage is. */
+static int
+usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	char command[32] = "";
+
+	sscanf(usage, "usage: flowlens %31s", command);
+	fprintf(stderr, "flowlens: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nRun 'flowlens %s --help' for usage.\n", command);
+	return EXIT_USAGE;
+}
+
+static void
+print_summary(const struct ingest_summary *s)
+{
+	double rate = s->seconds > 0 ? (double)s->records / s->seconds : 0;
+
+	fprintf(stderr, "flowlens: stored %lld records in %.1f s (%.0f "
+	    "records/s, %.1f MB read); %lld unit%s rejected%s, %lld line%s "
+	    "skipped", (long long)s->records, s->seconds, rate,
+	    (double)s->bytes / 1e6, (long long)s->rejected,
+	    s->rejected == 1 ? "" : "s",
+	    s->rejected ? " (see table ingest_errors)" : "",
+	    (long long)s->skipped, s->skipped == 1 ? "" : "s");
+	if (s->unchanged)
+		fprintf(stderr, "; %lld unchanged source%s skipped",
+		    (long long)s->unchanged, s->unchanged == 1 ? "" : "s");
+	if (s->failed)
+		fprintf(stderr, "; %lld source%s could not be read",
+		    (long long)s->failed, s->failed == 1 ? "" : "s");
+	if (s->interrupted)
+		fprintf(stderr, "; interrupted (re-run to continue)");
+	fputc('\n', stderr);
+}
+
+static int
+cmd_ingest(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "log-format", required_argument, NULL, 'F' },
+		{ "reread", no_argument, NULL, 'R' },
+		{ "no-progress", no_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ingest_options opt;
+	struct ingest_summary sum;
+	const char *db = NULL;
+	char *path, *err = NULL;
+	int c, no_progress = 0, rc;
+
+	memset(&opt, 0, sizeof opt);
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'F': opt.log_format = optarg; break;
+		case 'R': opt.reread = 1; break;
+		case 'P': no_progress = 1; break;
+		case 'q': opt.quiet = 1; break;
+		case 'h': fputs(usage_ingest, stdout); return EXIT_OK;
+		default: fputs(usage_ingest, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind == argc)
+		return usage_error(usage_ingest, "ingest needs at least one "
+		    "SOURCE (a file, - for stdin, or demo:)%s", "");
+	path = paths_db(db);
+	if (paths_make_parent(path, &err) < 0) {
+		fprintf(stderr, "flowlens: %s\n", err);
+		free(err);
+		free(path);
+		return EXIT_FAILURE_;
+	}
+	opt.db_path = path;
+	opt.progress = !no_progress && isatty(STDERR_FILENO);
+	opt.stop = &stop_requested;
+	install_signals();
+	rc = ingest_run(&opt, argv + optind, argc - optind, &sum, &err);
+	if (rc < 0) {
+		int usage = strncmp(err, "--log-format", 12) == 0;
+
+		fprintf(stderr, "flowlens: %s\n", err);
+		free(err);
+		free(path);
+		return usage ? EXIT_USAGE : EXIT_FAILURE_;
+	}
+	if (!opt.quiet)
+		print_summary(&sum);
+	free(path);
+	if (sum.interrupted)
+		return EXIT_INTERRUPTED;
+	return sum.failed ? EXIT_FAILURE_ : EXIT_OK;
+}
+
+static char *
+read_all(FILE *f)
+{
+	struct sbuf b = { 0 };
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		sbuf_append(&b, chunk, n);
+	if (b.data == NULL)
+		sbuf_appends(&b, "");
+	return b.data;
+}
+
+static char *
+load_sql_file(const char *name, char **err)
+{
+	FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
+	char *sql;
+
+	if (f == NULL) {
+		*err = xasprintf("cannot read %s: %s", name, strerror(errno));
+		return NULL;
+	}
+	sql = read_all(f);
+	if (f != stdin)
+		fclose(f);
+	return sql;
+}
+
+static int
+cmd_query(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "null", required_argument, NULL, 'n' },
+		{ "canned", required_argument, NULL, 'c' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "show-sql", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL, *null_text = NULL, *canned = NULL, *file = NULL;
+	struct query_engine *q = NULL;
+	struct query_stats stats;
+	struct query_sink sink;
+	struct output *out;
+	char *sql = NULL, *path, *err = NULL;
+	int c, mode = OUTPUT_TABLE, show_stats = 0, show_sql = 0, rc, sources;
+
+	while ((c = getopt_long(argc, argv, "o:c:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'o':
+			mode = output_mode_parse(optarg);
+			if (mode < 0)
+				return usage_error(usage_query, "unknown "
+				    "--output \"%s\" (use table, csv, tsv or "
+				    "json)", optarg);
+			break;
+		case 'n': null_text = optarg; break;
+		case 'c': canned = optarg; break;
+		case 'f': file = optarg; break;
+		case 's': show_stats = 1; break;
+		case 'S': show_sql = 1; break;
+		case 'h': fputs(usage_query, stdout); return EXIT_OK;
+		default: fputs(usage_query, stderr); return EXIT_USAGE;
+		}
+	}
+	sources = (canned != NULL) + (file != NULL) + (argc - optind);
+	if (sources != 1)
+		return usage_error(usage_query, "give exactly one of: SQL as "
+		    "one argument (quote it), --canned NAME or --file FILE%s",
+		    "");
+	if (canned) {
+		const struct canned_query *cq = canned_find(canned);
+
+		if (cq == NULL)
+			return usage_error(usage_query, "no canned query named "
+			    "\"%s\" (run 'flowlens canned' to list them)",
+			    canned);
+		sql = xstrdup(cq->sql);
+	} else if (file) {
+		if ((sql = load_sql_file(file, &err)) == NULL) {
+			fprintf(stderr, "flowlens: %s\n", err);
+			free(err);
+			return EXIT_FAILURE_;
+		}
+	} else {
+		sql = xstrdup(argv[optind]);
+	}
+	if (show_sql) {
+		char *rewritten = sqlrewrite(sql, &err);
+
+		free(sql);
+		if (rewritten == NULL) {
+			fprintf(stderr, "flowlens: %s\n", err);
+			free(err);
+			return EXIT_FAILURE_;
+		}
+		printf("%s\n", rewritten);
+		free(rewritten);
+		return EXIT_OK;
+	}
+	path = paths_db(db);
+	if (query_open(&q, path, &err) < 0) {
+		fprintf(stderr, "flowlens: %s\n", err);
+		free(err);
+		free(path);
+		free(sql);
+		return EXIT_FAILURE_;
+	}
+	install_signals();
+	query_watch_flag(q, &stop_requested);
+	out = output_new((enum output_mode)mode, stdout, null_text);
+	output_sink(out, &sink);
+	rc = query_run(q, sql, &sink, &stats, &err);
+	if (show_stats)
+		fprintf(stderr, "flowlens: %d statement%s, %.3f s, %lld rows "
+		    "returned, %lld rows scanned in full scans, %lld VM "
+		    "steps\n", stats.statements, stats.statements == 1 ? "" :
+		    "s", stats.seconds, (long long)stats.rows_returned,
+		    (long long)stats.rows_scanned, (long long)stats.vm_steps);
+	if (rc != QUERY_OK)
+		fprintf(stderr, "flowlens: %s\n", err);
+	free(err);
+	output_free(out);
+	query_close(q);
+	free(path);
+	free(sql);
+	if (rc == QUERY_CANCELLED)
+		return EXIT_INTERRUPTED;
+	return rc == QUERY_OK ? EXIT_OK : EXIT_FAILURE_;
+}
+
+static int
+cmd_canned(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sql", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *show = NULL;
+	size_t i, width = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': show = optarg; break;
+		case 'h': fputs(usage_canned, stdout); return EXIT_OK;
+		default: fputs(usage_canned, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_error(usage_canned, "unexpected argument \"%s\"",
+		    argv[optind]);
+	if (show) {
+		const struct canned_query *cq = canned_find(show);
+
+		if (cq == NULL)
+			return usage_error(usage_canned, "no canned query "
+			    "named \"%s\"", show);
+		fputs(cq->sql, stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < canned_count(); i++)
+		if (strlen(canned_at(i)->name) > width)
+			width = strlen(canned_at(i)->name);
+	for (i = 0; i < canned_count(); i++)
+		printf("%-*s  %s\n", (int)width, canned_at(i)->name,
+		    canned_at(i)->title);
+	return EXIT_OK;
+}
+
+static int
+parse_number(const char *text, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(text, &end);
+	return (end == text || *end || errno) ? -1 : 0;
+}
+
+static int
+cmd_gen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rows", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "start", required_argument, NULL, 'S' },
+		{ "hours", required_argument, NULL, 'H' },
+		{ "custom", no_argument, NULL, 'c' },
+		{ "header", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gen_options go;
+	struct gen *g;
+	static char line[GEN_LINE_MAX];
+	double v;
+	uint64_t i;
+	int c, header = 0;
+
+	memset(&go, 0, sizeof go);
+	go.rows = 100000;
+	go.seed = 1;
+	go.start = 1767225600;
+	go.hours = 24;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_gen, stdout);
+			return EXIT_OK;
+		}
+		if (c == 'c' || c == 'e') {
+			*(c == 'c' ? &go.custom : &header) = 1;
+			continue;
+		}
+		if (c == '?' || parse_number(optarg, &v) < 0 || v < 0 ||
+		    (c == 'H' && v <= 0))
+			return usage_error(usage_gen, "bad number \"%s\"",
+			    c == '?' ? "" : optarg);
+		switch (c) {
+		case 'r': go.rows = (uint64_t)v; break;
+		case 's': go.seed = (uint64_t)v; break;
+		case 'S': go.start = (int64_t)v; break;
+		case 'H': go.hours = v; break;
+		}
+	}
+	if (optind != argc)
+		return usage_error(usage_gen, "unexpected argument \"%s\"",
+		    argv[optind]);
+	g = gen_new(&go);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	if (header) {
+		size_t n = gen_header(g, line, sizeof line);
+
+		fwrite(line, 1, n, stdout);
+	}
+	for (i = 0; i < go.rows; i++) {
+		size_t n = gen_line(g, 0, line, sizeof line);
+
+		if (fwrite(line, 1, n, stdout) != n)
+			break;
+	}
+	gen_free(g);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "flowlens: writing to stdout failed: %s\n",
+		    strerror(errno));
+		return EXIT_FAILURE_;
+	}
+	return EXIT_OK;
+}
+
+struct command {
+	const char *name;
+	int       (*run)(int, char **);
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "ingest", cmd_ingest, usage_ingest },
+	{ "query", cmd_query, usage_query },
+	{ "canned", cmd_canned, usage_canned },
+	{ "gen", cmd_gen, usage_gen },
+};
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *cmd;
+
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		printf("flowlens %s (build %s)\n", FLOWLENS_VERSION,
+		    FLOWLENS_BUILD);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && (cmd = find_command(argv[2])) != NULL) {
+			fputs(cmd->usage, stdout);
+			return EXIT_OK;
+		}
+		fputs(usage_main, stdout);
+		return argc > 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	cmd = find_command(argv[1]);
+	if (cmd == NULL) {
+		fprintf(stderr, "flowlens: unknown command \"%s\"; the "
+		    "commands are ingest, query, canned, gen and help (run "
+		    "'flowlens --help')\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}

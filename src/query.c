@@ -1,0 +1,293 @@
+/*
+ * query.c - see query.h.
+ */
+#include "query.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sqlfn.h"
+#include "sqlrewrite.h"
+#include "util.h"
+
+/* The progress handler runs every this many VM steps. */
+#define PROGRESS_STEPS 10000
+
+struct query_engine {
+	sqlite3               *db;
+	atomic_int             cancel;
+	volatile sig_atomic_t *flag;
+	char                   denied[160];	/* why the authorizer said no */
+};
+
+static const char *
+action_name(int action)
+{
+	switch (action) {
+	case SQLITE_INSERT: return "INSERT";
+	case SQLITE_UPDATE: return "UPDATE";
+	case SQLITE_DELETE: return "DELETE";
+	case SQLITE_ATTACH: return "ATTACH";
+	case SQLITE_DETACH: return "DETACH";
+	case SQLITE_ALTER_TABLE: return "ALTER TABLE";
+	case SQLITE_REINDEX: return "REINDEX";
+	case SQLITE_ANALYZE: return "ANALYZE";
+	case SQLITE_CREATE_VTABLE: return "CREATE VIRTUAL TABLE";
+	case SQLITE_DROP_VTABLE: return "DROP VIRTUAL TABLE";
+	case SQLITE_PRAGMA: return "PRAGMA";
+	case SQLITE_TRANSACTION: return "a transaction statement";
+	case SQLITE_SAVEPOINT: return "SAVEPOINT";
+	case SQLITE_DROP_TABLE: case SQLITE_DROP_INDEX:
+	case SQLITE_DROP_VIEW: case SQLITE_DROP_TRIGGER:
+	case SQLITE_DROP_TEMP_TABLE: case SQLITE_DROP_TEMP_INDEX:
+	case SQLITE_DROP_TEMP_VIEW: case SQLITE_DROP_TEMP_TRIGGER:
+		return "DROP";
+	default: return "CREATE";
+	}
+}
+
+/* Read-only PRAGMAs that only describe the schema are allowed. */
+static int
+pragma_allowed(const char *name, const char *arg)
+{
+	static const char *const ok[] = { "table_info", "table_xinfo",
+	    "index_list", "index_info", "index_xinfo", "foreign_key_list",
+	    "function_list", "compile_options", "database_list",
+	    "collation_list", "table_list" };
+	size_t i;
+
+	if (name == NULL)
+		return 0;
+	for (i = 0; i < ARRAY_LEN(ok); i++)
+		if (sqlite3_stricmp(name, ok[i]) == 0)
+			return 1;
+	/* Other pragmas only when they read (no "= value"). */
+	(void)arg;
+	return 0;
+}
+
+static int
+authorize(void *arg, int action, const char *a, const char *b,
+    const char *db, const char *trigger)
+{
+	struct query_engine *q = arg;
+
+	(void)db;
+	(void)trigger;
+	switch (action) {
+	case SQLITE_SELECT:
+	case SQLITE_READ:
+	case SQLITE_FUNCTION:
+	case SQLITE_RECURSIVE:
+		return SQLITE_OK;
+	case SQLITE_PRAGMA:
+		if (pragma_allowed(a, b))
+			return SQLITE_OK;
+		break;
+	default:
+		break;
+	}
+	/* The first refusal names the statement (DROP TABLE also deletes
+	 * from sqlite_schema, which would be reported second). */
+	if (q->denied[0] == '\0')
+		snprintf(q->denied, sizeof q->denied, "%s is not allowed: "
+		    "flowlens queries are read-only", action_name(action));
+	return SQLITE_DENY;
+}
+
+static int
+progress(void *arg)
+{
+	struct query_engine *q = arg;
+
+	return atomic_load(&q->cancel) || (q->flag && *q->flag);
+}
+
+static int
+is_flowlens_store(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE "
+	    "type = 'table' AND name = 'flow_logs'", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+query_open(struct query_engine **out, const char *path, char **err)
+{
+	struct query_engine *q;
+	int rc;
+
+	if (access(path, F_OK) != 0) {
+		*err = xasprintf("there is no store at %s yet: run `flowlens "
+		    "ingest FILE...` first, or point --db (or FLOWLENS_DB) at "
+		    "an existing store", path);
+		return -1;
+	}
+	q = xcalloc(1, sizeof *q);
+	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		*err = xasprintf("cannot open the store %s: %s", path,
+		    q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+		query_close(q);
+		return -1;
+	}
+	sqlite3_busy_timeout(q->db, 5000);
+	sqlite3_exec(q->db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+	if (!is_flowlens_store(q->db)) {
+		*err = xasprintf("%s is not a flowlens store (it has no "
+		    "flow_logs table): %s", path, sqlite3_errmsg(q->db));
+		query_close(q);
+		return -1;
+	}
+	if (sqlfn_register(q->db) != SQLITE_OK) {
+		*err = xasprintf("cannot register SQL functions: %s",
+		    sqlite3_errmsg(q->db));
+		query_close(q);
+		return -1;
+	}
+	sqlite3_set_authorizer(q->db, authorize, q);
+	sqlite3_progress_handler(q->db, PROGRESS_STEPS, progress, q);
+	*out = q;
+	return 0;
+}
+
+void
+query_close(struct query_engine *q)
+{
+	if (q == NULL)
+		return;
+	sqlite3_close(q->db);
+	free(q);
+}
+
+void
+query_cancel(struct query_engine *q)
+{
+	atomic_store(&q->cancel, 1);
+	sqlite3_interrupt(q->db);
+}
+
+void
+query_watch_flag(struct query_engine *q, volatile sig_atomic_t *flag)
+{
+	q->flag = flag;
+}
+
+sqlite3 *
+query_db(struct query_engine *q)
+{
+	return q->db;
+}
+
+/* "near position N: <snippet>" for an error SQLite located. */
+static char *
+sql_error(struct query_engine *q, const char *sql, const char *what)
+{
+	int off = sqlite3_error_offset(q->db);
+	const char *msg = q->denied[0] ? q->denied : sqlite3_errmsg(q->db);
+
+	if (off >= 0 && (size_t)off <= strlen(sql)) {
+		int line = 1, col = 1, i;
+
+		for (i = 0; i < off; i++) {
+			if (sql[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		return xasprintf("%s at line %d, column %d (near \"%.30s\"): %s",
+		    what, line, col, sql + off, msg);
+	}
+	return xasprintf("%s: %s", what, msg);
+}
+
+static int
+run_statement(struct query_engine *q, sqlite3_stmt *st,
+    const struct query_sink *sink, struct query_stats *stats)
+{
+	int rc, stop = 0;
+
+	if (sqlite3_column_count(st) > 0 && sink && sink->begin)
+		stop = sink->begin(sink->arg, st);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		stats->rows_returned++;
+		if (sink && sink->row)
+			stop = sink->row(sink->arg, st);
+	}
+	if (stop)
+		rc = SQLITE_DONE;
+	if (sqlite3_column_count(st) > 0 && sink && sink->end)
+		sink->end(sink->arg);
+	stats->rows_scanned += sqlite3_stmt_status(st,
+	    SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+	stats->vm_steps += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP,
+	    0);
+	stats->statements++;
+	(void)q;
+	return rc;
+}
+
+int
+query_run(struct query_engine *q, const char *user_sql,
+    const struct query_sink *sink, struct query_stats *stats, char **err)
+{
+	double t0 = now_monotonic();
+	const char *tail;
+	char *sql;
+	int result = QUERY_OK;
+
+	memset(stats, 0, sizeof *stats);
+	atomic_store(&q->cancel, 0);
+	q->denied[0] = '\0';
+	sql = sqlrewrite(user_sql, err);
+	if (sql == NULL)
+		return QUERY_ERROR;
+	tail = sql;
+	while (*tail) {
+		sqlite3_stmt *st = NULL;
+		int rc;
+
+		rc = sqlite3_prepare_v2(q->db, tail, -1, &st, &tail);
+		if (rc != SQLITE_OK) {
+			*err = sql_error(q, sql, "SQL error");
+			result = QUERY_ERROR;
+			break;
+		}
+		if (st == NULL)		/* only white space or comments */
+			continue;
+		if (!sqlite3_stmt_readonly(st)) {
+			*err = xstrdup("this statement would change the store: "
+			    "flowlens queries are read-only");
+			sqlite3_finalize(st);
+			result = QUERY_ERROR;
+			break;
+		}
+		rc = run_statement(q, st, sink, stats);
+		if (rc == SQLITE_INTERRUPT || progress(q)) {
+			result = QUERY_CANCELLED;
+			*err = xstrdup("query cancelled");
+		} else if (rc != SQLITE_DONE) {
+			*err = sql_error(q, sql, "query failed");
+			result = QUERY_ERROR;
+		}
+		sqlite3_finalize(st);
+		if (result != QUERY_OK)
+			break;
+	}
+	free(sql);
+	stats->seconds = now_monotonic() - t0;
+	return result;
+}

@@ -1,0 +1,586 @@
+/*
+ * store.c - see store.h.
+ */
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "field.h"
+#include "util.h"
+
+/*
+ * Record inserts name only the columns a record has (a format fixes them, so
+ * a handful of shapes cover a whole file): binding 27 NULLs per default-format
+ * row was a tenth of the insert cost.  Shapes are cached, least recently used
+ * replaced.
+ */
+#define INSERT_SHAPES 8
+#define EXTRA_SHAPE_BIT ((uint64_t)1 << 63)
+
+struct insert_shape {
+	uint64_t      shape;	/* present bitmap | EXTRA_SHAPE_BIT if extra */
+	sqlite3_stmt *st;	/* NULL: slot unused */
+	uint64_t      used;	/* LRU clock */
+};
+
+struct store {
+	sqlite3      *db;
+	char         *path;
+	struct insert_shape shapes[INSERT_SHAPES];
+	uint64_t      clock;
+	sqlite3_stmt *insert_error;	/* INSERT INTO ingest_errors */
+	sqlite3_stmt *upsert_metric;	/* flow_metrics += delta */
+	sqlite3_stmt *update_checkpoint;/* ingest_state checkpoint */
+};
+
+static int
+fail_db(sqlite3 *db, char **err, const char *what)
+{
+	*err = xasprintf("%s: %s", what, sqlite3_errmsg(db));
+	return -1;
+}
+
+static int
+exec_sql(sqlite3 *db, const char *sql, char **err, const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		*err = xasprintf("%s: %s", what, msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * flow_logs DDL, generated from the field catalogue so the schema cannot
+ * drift from the parser.  `origin` follows the v2 columns: SQLite drops
+ * trailing NULL columns from a row, so default-format records pay nothing for
+ * the 26 later columns.
+ */
+static char *
+flow_logs_ddl(void)
+{
+	struct sbuf b = { 0 };
+	int col;
+
+	sbuf_appends(&b, "CREATE TABLE IF NOT EXISTS flow_logs (\n");
+	for (col = 0; col < FLOW_COL_COUNT; col++) {
+		const struct field_def *f = field_for_column(col);
+
+		sbuf_printf(&b, "  \"%s\" %s,\n", f->column, field_sql_type(f));
+		if (col == FLOW_COL_BEFORE_ORIGIN)
+			sbuf_appends(&b, "  origin INTEGER,\n");
+	}
+	sbuf_appends(&b, "  extra TEXT\n);\n");
+	return b.data;
+}
+
+static const char schema_rest[] =
+    "CREATE INDEX IF NOT EXISTS flow_logs_start ON flow_logs(start);\n"
+    "CREATE TABLE IF NOT EXISTS flow_metrics (\n"
+    "  window_seconds INTEGER NOT NULL,\n"
+    "  window_start INTEGER NOT NULL,\n"
+    "  protocol INTEGER NOT NULL,\n"
+    "  action TEXT NOT NULL,\n"
+    "  flows INTEGER NOT NULL,\n"
+    "  packets INTEGER NOT NULL,\n"
+    "  bytes INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (window_seconds, window_start, protocol, action)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS ingest_state (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  source TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  fingerprint TEXT,\n"
+    "  fp_len INTEGER NOT NULL DEFAULT 0,\n"
+    "  raw_size INTEGER NOT NULL DEFAULT 0,\n"
+    "  offset INTEGER NOT NULL DEFAULT 0,\n"
+    "  line INTEGER NOT NULL DEFAULT 0,\n"
+    "  records INTEGER NOT NULL DEFAULT 0,\n"
+    "  errors INTEGER NOT NULL DEFAULT 0,\n"
+    "  skipped INTEGER NOT NULL DEFAULT 0,\n"
+    "  cursor TEXT,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  updated_at INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS ingest_state_source ON ingest_state(source);\n"
+    "CREATE TABLE IF NOT EXISTS ingest_errors (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  origin INTEGER,\n"
+    "  source TEXT NOT NULL,\n"
+    "  location TEXT NOT NULL,\n"
+    "  reason TEXT NOT NULL,\n"
+    "  raw BLOB,\n"
+    "  at INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS meta (\n"
+    "  key TEXT PRIMARY KEY,\n"
+    "  value TEXT\n"
+    ");\n";
+
+static int
+create_schema(struct store *s, char **err)
+{
+	char *ddl = flow_logs_ddl(), *sql;
+	int rc;
+
+	sql = xasprintf("BEGIN IMMEDIATE;\n%s%s"
+	    "INSERT OR IGNORE INTO meta VALUES ('schema_version', '%d');\n"
+	    "COMMIT;", ddl, schema_rest, STORE_SCHEMA_VERSION);
+	rc = exec_sql(s->db, sql, err, "cannot create the store's tables");
+	if (rc < 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	free(ddl);
+	free(sql);
+	return rc;
+}
+
+static int
+check_schema_version(struct store *s, char **err)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE "
+	    "key = 'schema_version'", -1, &st, NULL) != SQLITE_OK)
+		return fail_db(s->db, err, "cannot read the schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version != STORE_SCHEMA_VERSION) {
+		*err = xasprintf("%s has store schema version %d; this flowlens "
+		    "understands version %d. Use a flowlens of the matching "
+		    "version, or a new --db path", s->path, version,
+		    STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+/* The INSERT for records with exactly this shape (origin always bound 1st). */
+static sqlite3_stmt *
+insert_for_shape(struct store *s, uint64_t shape, char **err)
+{
+	struct insert_shape *slot = &s->shapes[0];
+	struct sbuf sql = { 0 };
+	int col, params = 1, i, rc;
+
+	for (i = 0; i < INSERT_SHAPES; i++) {
+		if (s->shapes[i].st && s->shapes[i].shape == shape) {
+			s->shapes[i].used = ++s->clock;
+			return s->shapes[i].st;
+		}
+		if (s->shapes[i].used < slot->used)
+			slot = &s->shapes[i];
+	}
+	sbuf_appends(&sql, "INSERT INTO flow_logs (origin");
+	for (col = 0; col < FLOW_COL_COUNT; col++) {
+		if ((shape >> col) & 1) {
+			sbuf_printf(&sql, ", \"%s\"",
+			    field_for_column(col)->column);
+			params++;
+		}
+	}
+	if (shape & EXTRA_SHAPE_BIT) {
+		sbuf_appends(&sql, ", extra");
+		params++;
+	}
+	sbuf_appends(&sql, ") VALUES (?");
+	for (i = 1; i < params; i++)
+		sbuf_appends(&sql, ", ?");
+	sbuf_appends(&sql, ")");
+	sqlite3_finalize(slot->st);
+	slot->st = NULL;
+	rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT,
+	    &slot->st, NULL);
+	sbuf_free(&sql);
+	if (rc != SQLITE_OK) {
+		fail_db(s->db, err, "cannot prepare the record insert");
+		return NULL;
+	}
+	slot->shape = shape;
+	slot->used = ++s->clock;
+	return slot->st;
+}
+
+static int
+prepare(struct store *s, const char *sql, sqlite3_stmt **st, char **err)
+{
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+	    NULL) != SQLITE_OK)
+		return fail_db(s->db, err, "cannot prepare a store statement");
+	return 0;
+}
+
+static int
+prepare_statements(struct store *s, char **err)
+{
+	if (prepare(s, "INSERT INTO ingest_errors (origin, source, location, "
+	    "reason, raw, at) VALUES (?, ?, ?, ?, ?, ?)", &s->insert_error,
+	    err) < 0)
+		return -1;
+	if (prepare(s, "INSERT INTO flow_metrics VALUES (?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT DO UPDATE SET flows = flows + excluded.flows, "
+	    "packets = packets + excluded.packets, "
+	    "bytes = bytes + excluded.bytes", &s->upsert_metric, err) < 0)
+		return -1;
+	if (prepare(s, "UPDATE ingest_state SET offset = ?, line = ?, "
+	    "raw_size = ?, cursor = ?, records = records + ?, "
+	    "errors = errors + ?, skipped = skipped + ?, updated_at = ? "
+	    "WHERE id = ?", &s->update_checkpoint, err) < 0)
+		return -1;
+	return 0;
+}
+
+int
+store_open(struct store **out, const char *path, char **err)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	int rc;
+
+	s->path = xstrdup(path);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		*err = xasprintf("cannot open the store %s: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		store_close(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (exec_sql(s->db, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = FULL;"
+	    "PRAGMA cache_size = -32768;"
+	    "PRAGMA temp_store = MEMORY;", err,
+	    "cannot configure the store") < 0 ||
+	    create_schema(s, err) < 0 || check_schema_version(s, err) < 0 ||
+	    prepare_statements(s, err) < 0) {
+		char *inner = *err;
+
+		*err = xasprintf("%s (store %s)", inner, path);
+		free(inner);
+		store_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < INSERT_SHAPES; i++)
+		sqlite3_finalize(s->shapes[i].st);
+	sqlite3_finalize(s->insert_error);
+	sqlite3_finalize(s->upsert_metric);
+	sqlite3_finalize(s->update_checkpoint);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+static char *
+column_strdup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int
+store_source_rows(struct store *s, const char *source,
+    struct source_row **rows, size_t *n, char **err)
+{
+	sqlite3_stmt *st;
+	struct source_row *v = NULL;
+	size_t count = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, source, kind, fingerprint, "
+	    "fp_len, raw_size, offset, line, records, errors, skipped, cursor "
+	    "FROM ingest_state WHERE source = ? ORDER BY id DESC", -1, &st,
+	    NULL) != SQLITE_OK)
+		return fail_db(s->db, err, "cannot read ingest_state");
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct source_row *r;
+
+		v = xrealloc(v, (count + 1) * sizeof *v);
+		r = &v[count++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->source = column_strdup(st, 1);
+		r->kind = column_strdup(st, 2);
+		r->fingerprint = column_strdup(st, 3);
+		r->fp_len = sqlite3_column_int64(st, 4);
+		r->raw_size = sqlite3_column_int64(st, 5);
+		r->offset = sqlite3_column_int64(st, 6);
+		r->line = sqlite3_column_int64(st, 7);
+		r->records = sqlite3_column_int64(st, 8);
+		r->errors = sqlite3_column_int64(st, 9);
+		r->skipped = sqlite3_column_int64(st, 10);
+		r->cursor = column_strdup(st, 11);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_source_rows_free(v, count);
+		return fail_db(s->db, err, "cannot read ingest_state");
+	}
+	*rows = v;
+	*n = count;
+	return 0;
+}
+
+void
+store_source_rows_free(struct source_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].source);
+		free(rows[i].kind);
+		free(rows[i].fingerprint);
+		free(rows[i].cursor);
+	}
+	free(rows);
+}
+
+int
+store_source_create(struct store *s, const char *source, const char *kind,
+    const char *fingerprint, int64_t fp_len, int64_t *id, char **err)
+{
+	sqlite3_stmt *st;
+	int64_t now = now_epoch();
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO ingest_state (source, kind, "
+	    "fingerprint, fp_len, created_at, updated_at) VALUES "
+	    "(?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return fail_db(s->db, err, "cannot add to ingest_state");
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+	if (fingerprint)
+		sqlite3_bind_text(st, 3, fingerprint, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, fp_len);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail_db(s->db, err, "cannot add to ingest_state");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_source_forget(struct store *s, int64_t id, char **err)
+{
+	char *sql;
+	int rc;
+
+	/* Take the records' contributions out of every metric window first. */
+	sql = xasprintf("BEGIN IMMEDIATE;"
+	    "UPDATE flow_metrics AS m SET flows = m.flows - d.flows, "
+	    "  packets = m.packets - d.packets, bytes = m.bytes - d.bytes "
+	    "FROM (SELECT w.len AS len, start - start %% w.len AS ws, "
+	    "        ifnull(protocol, -1) AS proto, CASE WHEN action IS NULL "
+	    "        THEN '-' WHEN action IN ('ACCEPT', 'REJECT') THEN action "
+	    "        ELSE 'OTHER' END AS act, count(*) AS flows, "
+	    "        total(packets) AS packets, total(bytes) AS bytes "
+	    "      FROM flow_logs, (SELECT 60 AS len UNION ALL SELECT 900) w "
+	    "      WHERE origin = %lld AND start IS NOT NULL "
+	    "      GROUP BY 1, 2, 3, 4) AS d "
+	    "WHERE m.window_seconds = d.len AND m.window_start = d.ws "
+	    "  AND m.protocol = d.proto AND m.action = d.act;"
+	    "DELETE FROM flow_metrics WHERE flows <= 0;"
+	    "DELETE FROM flow_logs WHERE origin = %lld;"
+	    "DELETE FROM ingest_errors WHERE origin = %lld;"
+	    "DELETE FROM ingest_state WHERE id = %lld;"
+	    "COMMIT;", (long long)id, (long long)id, (long long)id,
+	    (long long)id);
+	rc = exec_sql(s->db, sql, err, "cannot forget the source");
+	if (rc < 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	free(sql);
+	return rc;
+}
+
+int
+store_begin(struct store *s, char **err)
+{
+	return exec_sql(s->db, "BEGIN IMMEDIATE", err,
+	    "cannot start a store transaction");
+}
+
+int
+store_commit(struct store *s, char **err)
+{
+	return exec_sql(s->db, "COMMIT", err, "cannot commit to the store");
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+step_reset(struct store *s, sqlite3_stmt *st, char **err, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fail_db(s->db, err, what);
+	return 0;
+}
+
+static int
+write_records(struct store *s, const struct batch *b, char **err)
+{
+	struct flow_record r;
+	size_t pos = 0;
+
+	memset(&r, 0, sizeof r);
+	while (batch_next_record(b, &pos, &r)) {
+		uint64_t shape = r.present | (r.extra.len ? EXTRA_SHAPE_BIT : 0);
+		sqlite3_stmt *st = insert_for_shape(s, shape, err);
+		int col, p = 1;
+
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, p++, b->origin);
+		for (col = 0; col < FLOW_COL_COUNT; col++) {
+			const struct field_def *f;
+
+			if (!record_has(&r, col))
+				continue;
+			f = field_for_column(col);
+			if (f->type == FIELD_TEXT || f->type == FIELD_ADDR)
+				sqlite3_bind_text(st, p++, r.sptr[col],
+				    (int)r.slen[col], SQLITE_STATIC);
+			else
+				sqlite3_bind_int64(st, p++, r.ival[col]);
+		}
+		if (r.extra.len)
+			sqlite3_bind_text(st, p, r.extra.data,
+			    (int)r.extra.len, SQLITE_STATIC);
+		if (step_reset(s, st, err, "cannot insert a record") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+write_errors(struct store *s, const struct batch *b, const char *source,
+    char **err)
+{
+	sqlite3_stmt *st = s->insert_error;
+	int64_t now = now_epoch();
+	size_t i;
+
+	for (i = 0; i < b->nerrors; i++) {
+		const struct batch_error *e = &b->errors[i];
+		const char *raw = b->arena.data + e->raw;
+
+		sqlite3_bind_int64(st, 1, b->origin);
+		sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, b->arena.data + e->location, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, b->arena.data + e->reason, -1,
+		    SQLITE_STATIC);
+		if (e->raw_binary)
+			sqlite3_bind_blob(st, 5, raw, (int)e->raw_len,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_text(st, 5, raw, (int)e->raw_len,
+			    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, now);
+		if (step_reset(s, st, err, "cannot record a rejected line") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct metric_write {
+	struct store *s;
+	char        **err;
+};
+
+static int
+write_metric_cell(const struct metric_cell *c, void *arg)
+{
+	struct metric_write *w = arg;
+	sqlite3_stmt *st = w->s->upsert_metric;
+
+	sqlite3_bind_int64(st, 1, c->window_seconds);
+	sqlite3_bind_int64(st, 2, c->window_start);
+	sqlite3_bind_int(st, 3, c->protocol);
+	sqlite3_bind_text(st, 4, c->action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, c->flows);
+	sqlite3_bind_int64(st, 6, c->packets);
+	sqlite3_bind_int64(st, 7, c->bytes);
+	return step_reset(w->s, st, w->err, "cannot update flow_metrics");
+}
+
+static int
+write_checkpoint(struct store *s, const struct batch *b, char **err)
+{
+	sqlite3_stmt *st = s->update_checkpoint;
+	const struct checkpoint *cp = &b->cp;
+
+	sqlite3_bind_int64(st, 1, cp->offset);
+	sqlite3_bind_int64(st, 2, cp->line);
+	sqlite3_bind_int64(st, 3, cp->raw_size);
+	if (cp->cursor)
+		sqlite3_bind_text(st, 4, cp->cursor, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, (int64_t)b->nrecords);
+	sqlite3_bind_int64(st, 6, (int64_t)b->nerrors);
+	sqlite3_bind_int64(st, 7, b->skipped);
+	sqlite3_bind_int64(st, 8, now_epoch());
+	sqlite3_bind_int64(st, 9, cp->source_id);
+	return step_reset(s, st, err, "cannot save the checkpoint");
+}
+
+int
+store_write_batch(struct store *s, const struct batch *b, const char *source,
+    char **err)
+{
+	struct metric_write mw = { s, err };
+
+	if (write_records(s, b, err) < 0 || write_errors(s, b, source, err) < 0)
+		return -1;
+	if (metrics_each(&b->metrics, write_metric_cell, &mw) != 0)
+		return -1;
+	if (b->cp.source_id > 0 && write_checkpoint(s, b, err) < 0)
+		return -1;
+	return 0;
+}
+
+int
+store_count_records(struct store *s, int64_t *n, char **err)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM flow_logs", -1,
+	    &st, NULL) != SQLITE_OK)
+		return fail_db(s->db, err, "cannot count records");
+	*n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}

@@ -1,0 +1,86 @@
+/*
+ * store.h - the durable spine: the SQLite store every reader and writer uses.
+ *
+ * Tables (created on first open; see store.c for the exact DDL):
+ *   flow_logs      one row per record, Athena column names, `origin` (the
+ *                  ingest_state row it came from) and `extra` (JSON of fields
+ *                  without a column)
+ *   flow_metrics   tumbling windows (see metrics.h)
+ *   ingest_state   one row per source identity, with its checkpoint
+ *   ingest_errors  one row per rejected unit, with location, reason and raw
+ *   meta           schema version
+ * The writer connection runs in WAL mode with synchronous=FULL: a committed
+ * batch survives a crash of the process or of the machine.  A `struct store`
+ * belongs to one thread at a time; readers open their own connections
+ * (query.h).  Functions return 0 or -1 with *err set to an allocated message
+ * (caller frees).
+ */
+#ifndef FLOWLENS_STORE_H
+#define FLOWLENS_STORE_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "batch.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* One ingest_state row. Strings are owned by the row. */
+struct source_row {
+	int64_t id;
+	char   *source;		/* path, "-", "demo:..." */
+	char   *kind;		/* "file", "stdin", "demo" */
+	char   *fingerprint;	/* hash of the first fp_len raw bytes, or NULL */
+	int64_t fp_len;
+	int64_t raw_size;	/* raw bytes read when last committed */
+	int64_t offset;		/* decoded bytes consumed (resume point) */
+	int64_t line;		/* lines consumed */
+	int64_t records, errors, skipped;
+	char   *cursor;		/* JSON for non-file sources, or NULL */
+};
+
+/*
+ * Open (creating if needed) the store at path for writing, creating its
+ * schema.  The parent directory must exist.
+ */
+int store_open(struct store **out, const char *path, char **err);
+void store_close(struct store *s);
+
+/* The underlying connection, for tests and maintenance. */
+sqlite3 *store_db(struct store *s);
+
+/* All ingest_state rows for `source`, newest first. */
+int store_source_rows(struct store *s, const char *source,
+    struct source_row **rows, size_t *n, char **err);
+void store_source_rows_free(struct source_row *rows, size_t n);
+
+/* Insert a new ingest_state row and return its id in *id. */
+int store_source_create(struct store *s, const char *source, const char *kind,
+    const char *fingerprint, int64_t fp_len, int64_t *id, char **err);
+
+/*
+ * Forget a source identity: delete its records (and their metric
+ * contributions), errors and checkpoint in one transaction.  Used to force a
+ * re-read without duplicating anything.
+ */
+int store_source_forget(struct store *s, int64_t id, char **err);
+
+/* Transactions around store_write_batch() (BEGIN IMMEDIATE ... COMMIT). */
+int store_begin(struct store *s, char **err);
+int store_commit(struct store *s, char **err);
+void store_rollback(struct store *s);
+
+/*
+ * Write a batch inside the open transaction: its records, rejected units
+ * (labelled with `source`), metric deltas and checkpoint.
+ */
+int store_write_batch(struct store *s, const struct batch *b,
+    const char *source, char **err);
+
+/* Total rows in flow_logs (cheap enough for summaries; uses the index). */
+int store_count_records(struct store *s, int64_t *n, char **err);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * util.h - small helpers every module shares: checked allocation, a growable
+ * byte buffer, fast integer formatting and time.
+ *
+ * Allocation failure is the one error flowlens does not try to recover from:
+ * xmalloc() and friends print a message and exit(70).
+ */
+#ifndef FLOWLENS_UTIL_H
+#define FLOWLENS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocate or die; never return NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a freshly allocated string (caller frees). */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A growable byte buffer.  `data` is always NUL-terminated when non-NULL, so
+ * it can be used as a C string; `len` excludes the terminator.  Zero-init
+ * ({0}) is a valid empty buffer.  Not thread-safe; one owner at a time.
+ */
+struct sbuf {
+	char   *data;	/* owned; NULL until the first append */
+	size_t  len;	/* bytes used, excluding the terminating NUL */
+	size_t  cap;	/* bytes allocated */
+};
+
+void sbuf_reserve(struct sbuf *b, size_t extra);
+void sbuf_append(struct sbuf *b, const void *p, size_t n);
+void sbuf_appendc(struct sbuf *b, char c);
+void sbuf_appends(struct sbuf *b, const char *s);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Append s as the body of a JSON string (escaped, without quotes). */
+void sbuf_append_json_string(struct sbuf *b, const char *s, size_t n);
+void sbuf_reset(struct sbuf *b);	/* len = 0, keeps memory */
+void sbuf_free(struct sbuf *b);
+
+/*
+ * Write the decimal form of v into out (at least 21 bytes), no NUL.
+ * Returns the number of bytes written.
+ */
+size_t fmt_int64(char *out, int64_t v);
+
+/* Wall-clock time in epoch seconds, and a monotonic clock in seconds. */
+int64_t now_epoch(void);
+double  now_monotonic(void);
+
+/* Format epoch seconds as "YYYY-MM-DD HH:MM:SS" (UTC) into out[20]. */
+void fmt_utc(char *out, int64_t epoch);
+
+/*
+ * Parse a duration such as "90", "15m", "2h", "7d", "1w" into seconds.
+ * Returns 0 on success, -1 if the text is not a duration.
+ */
+int parse_duration(const char *text, int64_t *seconds);
+
+#endif

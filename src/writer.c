@@ -1,0 +1,366 @@
+/*
+ * writer.c - see writer.h.
+ */
+#include "writer.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct queued {
+	struct batch *batch;
+	const char   *source;
+};
+
+struct writer {
+	struct store   *store;
+	pthread_t       thread;
+	pthread_mutex_t mu;
+	pthread_cond_t  nonempty, nonfull;
+	struct queued   queue[WRITER_QUEUE];
+	int             head, count;
+	struct batch   *spare[WRITER_QUEUE + 2];	/* reusable batches */
+	int             nspare;
+	int             closing;
+	char           *error;	/* first failure; writer stops committing */
+	_Atomic int64_t records, rejected, skipped, commits;
+	/* background checkpointer (see checkpoint_main) */
+	pthread_t       ckpt_thread;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t  ckpt_cv;
+	int             ckpt_wanted, ckpt_stop, ckpt_running;
+	sqlite3        *ckpt_db;
+};
+
+/* WAL frames after which the checkpointer is woken, and after which the
+ * writer checkpoints itself so the WAL cannot grow without bound. */
+#define CKPT_WAKE_FRAMES 4000
+#define CKPT_FORCE_FRAMES 262144
+
+/*
+ * Checkpoints copy WAL pages into the database file and fsync it.  Done by
+ * SQLite's autocheckpoint, that work sits on the writer's commit path; here
+ * a second thread with its own connection does it (PASSIVE: it never blocks
+ * the writer or readers), so the copy runs on the other core while the
+ * writer inserts the next batch.
+ */
+static void *
+checkpoint_main(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->ckpt_mu);
+	for (;;) {
+		while (!w->ckpt_wanted && !w->ckpt_stop)
+			pthread_cond_wait(&w->ckpt_cv, &w->ckpt_mu);
+		if (w->ckpt_stop)
+			break;
+		w->ckpt_wanted = 0;
+		pthread_mutex_unlock(&w->ckpt_mu);
+		sqlite3_wal_checkpoint_v2(w->ckpt_db, "main",
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&w->ckpt_mu);
+	}
+	pthread_mutex_unlock(&w->ckpt_mu);
+	return NULL;
+}
+
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct writer *w = arg;
+
+	if (frames >= CKPT_FORCE_FRAMES) {
+		/* The checkpointer cannot keep up: wait for it, once. */
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART,
+		    NULL, NULL);
+		return SQLITE_OK;
+	}
+	if (frames >= CKPT_WAKE_FRAMES && w->ckpt_running) {
+		pthread_mutex_lock(&w->ckpt_mu);
+		w->ckpt_wanted = 1;
+		pthread_cond_signal(&w->ckpt_cv);
+		pthread_mutex_unlock(&w->ckpt_mu);
+	}
+	return SQLITE_OK;
+}
+
+static void
+checkpointer_start(struct writer *w)
+{
+	sqlite3 *db = store_db(w->store);
+	const char *path = sqlite3_db_filename(db, "main");
+
+	pthread_mutex_init(&w->ckpt_mu, NULL);
+	pthread_cond_init(&w->ckpt_cv, NULL);
+	if (path && *path && sqlite3_open_v2(path, &w->ckpt_db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+	    pthread_create(&w->ckpt_thread, NULL, checkpoint_main, w) == 0) {
+		sqlite3_busy_timeout(w->ckpt_db, 1000);
+		w->ckpt_running = 1;
+		sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL,
+		    NULL);
+	} else {
+		sqlite3_close(w->ckpt_db);
+		w->ckpt_db = NULL;
+	}
+	sqlite3_wal_hook(db, wal_hook, w);
+}
+
+/* Stop the checkpointer and leave a small WAL behind. */
+static void
+checkpointer_stop(struct writer *w)
+{
+	sqlite3 *db = store_db(w->store);
+
+	if (w->ckpt_running) {
+		pthread_mutex_lock(&w->ckpt_mu);
+		w->ckpt_stop = 1;
+		pthread_cond_signal(&w->ckpt_cv);
+		pthread_mutex_unlock(&w->ckpt_mu);
+		pthread_join(w->ckpt_thread, NULL);
+		sqlite3_close(w->ckpt_db);
+		w->ckpt_running = 0;
+	}
+	sqlite3_wal_hook(db, NULL, NULL);
+	sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 1000", NULL, NULL, NULL);
+	sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL,
+	    NULL);
+	pthread_mutex_destroy(&w->ckpt_mu);
+	pthread_cond_destroy(&w->ckpt_cv);
+}
+
+static struct queued
+pop_locked(struct writer *w)
+{
+	struct queued q = w->queue[w->head];
+
+	w->head = (w->head + 1) % WRITER_QUEUE;
+	w->count--;
+	pthread_cond_signal(&w->nonfull);
+	return q;
+}
+
+static void
+recycle(struct writer *w, struct batch *b)
+{
+	batch_reset(b);
+	pthread_mutex_lock(&w->mu);
+	if (w->nspare < (int)ARRAY_LEN(w->spare)) {
+		w->spare[w->nspare++] = b;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (b) {
+		batch_free(b);
+		free(b);
+	}
+}
+
+/* What must happen after a batch's transaction ends. */
+struct pending_ack {
+	void (*on_commit)(void *arg, int ok);
+	void  *arg;
+};
+
+static void
+notify(struct pending_ack *acks, int n, int ok)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (acks[i].on_commit)
+			acks[i].on_commit(acks[i].arg, ok);
+}
+
+/*
+ * Write one transaction: the first batch plus whatever else is queued, up to
+ * WRITER_TXN_RECORDS records.  Each batch is recycled as soon as SQLite has
+ * copied it, so a long transaction does not hold batches in memory.
+ */
+static int
+write_txn(struct writer *w, struct queued q, char **err)
+{
+	struct pending_ack acks[64];
+	int n = 0, rc = -1;
+	int64_t records = 0, rejected = 0, skipped = 0;
+
+	if (store_begin(w->store, err) < 0) {
+		acks[n++] = (struct pending_ack){ q.batch->on_commit,
+		    q.batch->on_commit_arg };
+		recycle(w, q.batch);
+		goto out;
+	}
+	for (;;) {
+		struct batch *b = q.batch;
+		int wrote = store_write_batch(w->store, b, q.source, err);
+
+		acks[n++] = (struct pending_ack){ b->on_commit,
+		    b->on_commit_arg };
+		records += (int64_t)b->nrecords;
+		rejected += (int64_t)b->nerrors;
+		skipped += b->skipped;
+		recycle(w, b);
+		if (wrote < 0) {
+			store_rollback(w->store);
+			goto out;
+		}
+		if (records >= WRITER_TXN_RECORDS || n == (int)ARRAY_LEN(acks))
+			break;
+		pthread_mutex_lock(&w->mu);
+		if (w->count == 0) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		q = pop_locked(w);
+		pthread_mutex_unlock(&w->mu);
+	}
+	if (store_commit(w->store, err) < 0) {
+		store_rollback(w->store);
+		goto out;
+	}
+	w->records += records;
+	w->rejected += rejected;
+	w->skipped += skipped;
+	w->commits++;
+	rc = 0;
+out:
+	notify(acks, n, rc == 0);
+	return rc;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	for (;;) {
+		struct queued q;
+		char *err = NULL;
+
+		pthread_mutex_lock(&w->mu);
+		while (w->count == 0 && !w->closing)
+			pthread_cond_wait(&w->nonempty, &w->mu);
+		if (w->count == 0 && w->closing) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		q = pop_locked(w);
+		pthread_mutex_unlock(&w->mu);
+		if (w->error) {
+			struct pending_ack ack = { q.batch->on_commit,
+			    q.batch->on_commit_arg };
+
+			recycle(w, q.batch);
+			notify(&ack, 1, 0);
+			continue;
+		}
+		if (write_txn(w, q, &err) < 0) {
+			pthread_mutex_lock(&w->mu);
+			if (w->error == NULL)
+				w->error = err;
+			else
+				free(err);
+			pthread_cond_broadcast(&w->nonfull);
+			pthread_mutex_unlock(&w->mu);
+		}
+	}
+	return NULL;
+}
+
+struct writer *
+writer_start(struct store *s)
+{
+	struct writer *w = xcalloc(1, sizeof *w);
+
+	w->store = s;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->nonempty, NULL);
+	pthread_cond_init(&w->nonfull, NULL);
+	checkpointer_start(w);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		fprintf(stderr, "flowlens: cannot start the writer thread\n");
+		exit(70);
+	}
+	return w;
+}
+
+struct batch *
+writer_batch(struct writer *w)
+{
+	struct batch *b = NULL;
+
+	pthread_mutex_lock(&w->mu);
+	if (w->nspare > 0)
+		b = w->spare[--w->nspare];
+	pthread_mutex_unlock(&w->mu);
+	return b ? b : xcalloc(1, sizeof *b);
+}
+
+void
+writer_release(struct writer *w, struct batch *b)
+{
+	recycle(w, b);
+}
+
+int
+writer_submit(struct writer *w, struct batch *b, const char *source,
+    char **err)
+{
+	pthread_mutex_lock(&w->mu);
+	while (w->count == WRITER_QUEUE && w->error == NULL)
+		pthread_cond_wait(&w->nonfull, &w->mu);
+	if (w->error) {
+		*err = xstrdup(w->error);
+		pthread_mutex_unlock(&w->mu);
+		recycle(w, b);
+		return -1;
+	}
+	w->queue[(w->head + w->count) % WRITER_QUEUE] =
+	    (struct queued){ b, source };
+	w->count++;
+	pthread_cond_signal(&w->nonempty);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+void
+writer_stats(struct writer *w, struct writer_stats *out)
+{
+	out->records = w->records;
+	out->rejected = w->rejected;
+	out->skipped = w->skipped;
+	out->commits = w->commits;
+}
+
+int
+writer_finish(struct writer *w, struct writer_stats *final, char **err)
+{
+	int rc = 0, i;
+
+	pthread_mutex_lock(&w->mu);
+	w->closing = 1;
+	pthread_cond_signal(&w->nonempty);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	checkpointer_stop(w);
+	if (final)
+		writer_stats(w, final);
+	if (w->error) {
+		*err = w->error;
+		rc = -1;
+	}
+	for (i = 0; i < w->nspare; i++) {
+		batch_free(w->spare[i]);
+		free(w->spare[i]);
+	}
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->nonempty);
+	pthread_cond_destroy(&w->nonfull);
+	free(w);
+	return rc;
+}

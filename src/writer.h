@@ -1,0 +1,64 @@
+/*
+ * writer.h - the store writer thread.
+ *
+ * Producers (the parsing thread, later the network sources) fill batches and
+ * submit them; one writer thread owns the store connection and commits them.
+ * While batches are queued it groups several into one transaction (up to
+ * WRITER_TXN_RECORDS records), so commit cost stays small at full speed and
+ * latency stays low when traffic is light.  A batch's on_commit callback runs
+ * on the writer thread after its transaction committed (or failed): that is
+ * the moment a source may acknowledge upstream.  The queue is bounded, so
+ * memory is bounded by WRITER_QUEUE batches whatever the input size.
+ */
+#ifndef FLOWLENS_WRITER_H
+#define FLOWLENS_WRITER_H
+
+#include <stdint.h>
+
+#include "batch.h"
+#include "store.h"
+
+#define WRITER_QUEUE 3
+#define WRITER_TXN_RECORDS 200000
+
+struct writer;
+
+/* Committed totals, safe to read from any thread at any time. */
+struct writer_stats {
+	int64_t records;
+	int64_t rejected;
+	int64_t skipped;
+	int64_t commits;
+};
+
+/* Start the writer thread on an open store (the writer owns it until
+ * writer_finish). */
+struct writer *writer_start(struct store *s);
+
+/*
+ * Get an empty batch to fill (reused memory when one is free).  Any thread.
+ */
+struct batch *writer_batch(struct writer *w);
+
+/*
+ * Queue a filled batch; blocks while the queue is full.  `source` labels its
+ * rejected units and must stay valid until the batch is committed.  Returns
+ * 0, or -1 with *err if the writer has failed (the batch is dropped, not
+ * committed).
+ */
+int writer_submit(struct writer *w, struct batch *b, const char *source,
+    char **err);
+
+/* Return a batch obtained from writer_batch() without submitting it. */
+void writer_release(struct writer *w, struct batch *b);
+
+void writer_stats(struct writer *w, struct writer_stats *out);
+
+/*
+ * Commit everything queued, stop the thread, report the final totals in
+ * *final (if not NULL) and free the writer.  Returns 0, or -1 with *err
+ * describing the first failure.  The store stays open.
+ */
+int writer_finish(struct writer *w, struct writer_stats *final, char **err);
+
+#endif

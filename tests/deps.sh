@@ -1,0 +1,17 @@
+#!/bin/sh
+# deps.sh PACKAGE... - install the Debian packages that are missing.
+# Quiet when everything is installed; uses sudo when not root.
+set -eu
+missing=
+for p in "$@"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "flowlens: installing missing packages:$missing" >&2
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
