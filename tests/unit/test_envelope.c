@@ -1,0 +1,205 @@
+/* Unit tests: gzip layers and envelope framing (src/input.c, envelope.c). */
+#include "unit.h"
+
+#include <zlib.h>
+
+#include "envelope.h"
+#include "util.h"
+
+/* What a sink saw, as text: "L<line>:<text>" / "R<line>:<reason>" / "S". */
+struct seen {
+	struct sbuf log;
+	int64_t     last_offset;
+	int         offsets_ok;
+};
+
+static void
+on_line(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
+{
+	struct seen *s = ctx;
+
+	sbuf_printf(&s->log, "L%lld", (long long)loc->line);
+	if (loc->event)
+		sbuf_printf(&s->log, "e%lld", (long long)loc->event);
+	sbuf_appendc(&s->log, ':');
+	sbuf_append(&s->log, line, len);
+	sbuf_appendc(&s->log, '|');
+}
+
+static void
+on_reject(void *ctx, const struct unit_loc *loc, const char *reason,
+    const char *raw, size_t raw_len)
+{
+	struct seen *s = ctx;
+
+	(void)raw;
+	(void)raw_len;
+	sbuf_printf(&s->log, "R%lld:%.20s|", (long long)loc->line, reason);
+}
+
+static void
+on_skip(void *ctx, const struct unit_loc *loc)
+{
+	struct seen *s = ctx;
+
+	(void)loc;
+	sbuf_appends(&s->log, "S|");
+}
+
+static int
+on_unit_end(void *ctx, int64_t offset, int64_t line)
+{
+	struct seen *s = ctx;
+
+	(void)line;
+	if (offset < s->last_offset)
+		s->offsets_ok = 0;
+	s->last_offset = offset;
+	return 0;
+}
+
+static char *
+decode(const void *data, size_t len, int *rc, int64_t *end_offset)
+{
+	struct envelope_sink sink = { NULL, on_line, on_reject, on_skip,
+	    on_unit_end };
+	struct seen s = { { 0 }, 0, 1 };
+	char *err = NULL;
+
+	sink.ctx = &s;
+	*rc = envelope_decode_buffer(data, len, &sink, &err);
+	if (err)
+		sbuf_printf(&s.log, "E:%s", err);
+	free(err);
+	CHECK(s.offsets_ok);
+	if (end_offset)
+		*end_offset = s.last_offset;
+	if (s.log.data == NULL)
+		sbuf_appends(&s.log, "");
+	return s.log.data;
+}
+
+static size_t
+gzip(const char *text, unsigned char *out, size_t cap)
+{
+	z_stream z;
+
+	memset(&z, 0, sizeof z);
+	deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+	z.next_in = (unsigned char *)text;
+	z.avail_in = (uInt)strlen(text);
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	deflate(&z, Z_FINISH);
+	deflateEnd(&z);
+	return cap - z.avail_out;
+}
+
+static void
+test_text_lines(void)
+{
+	int rc;
+	int64_t end;
+	char *log = decode("a b\r\n\nlast", 10, &rc, &end);
+
+	CHECK_INT(rc, 0);
+	CHECK_STR(log, "L1:a b\r|L2:|L3:last|");
+	CHECK_INT(end, 10);
+	free(log);
+}
+
+static void
+test_gzip_members_and_nesting(void)
+{
+	unsigned char buf[4096], inner[2048];
+	size_t n, m;
+	int rc;
+	char *log;
+
+	n = gzip("one\n", buf, sizeof buf);
+	n += gzip("two\n", buf + n, sizeof buf - n);
+	log = decode(buf, n, &rc, NULL);
+	CHECK_STR(log, "L1:one|L2:two|");
+	free(log);
+	/* gzip of (gzip member + gzip member) */
+	m = gzip("{\"message\":\"x y\"}", inner, sizeof inner);
+	m += gzip("{\"message\":\"z\"}", inner + m, sizeof inner - m);
+	inner[m] = '\0';
+	{
+		z_stream z;
+
+		memset(&z, 0, sizeof z);
+		deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+		    Z_DEFAULT_STRATEGY);
+		z.next_in = inner;
+		z.avail_in = (uInt)m;
+		z.next_out = buf;
+		z.avail_out = sizeof buf;
+		deflate(&z, Z_FINISH);
+		n = sizeof buf - z.avail_out;
+		deflateEnd(&z);
+	}
+	log = decode(buf, n, &rc, NULL);
+	CHECK_STR(log, "L1:x y|L1:z|");
+	free(log);
+}
+
+static void
+test_gzip_damage(void)
+{
+	unsigned char buf[4096];
+	size_t n = gzip("one\ntwo\nthree\n", buf, sizeof buf);
+	int rc;
+	char *log;
+
+	log = decode(buf, n - 6, &rc, NULL);	/* cut the trailer */
+	CHECK_INT(rc, -1);
+	CHECK(strstr(log, "L1:one|L2:two|L3:three|") != NULL);
+	CHECK(strstr(log, "E:gzip data is truncated") != NULL);
+	free(log);
+	memcpy(buf + n, "junk", 4);
+	log = decode(buf, n + 4, &rc, NULL);
+	CHECK_INT(rc, -1);
+	CHECK(strstr(log, "not gzip") != NULL);
+	free(log);
+}
+
+static void
+test_cloudwatch_payloads(void)
+{
+	static const char two[] =
+	    "{\"messageType\":\"DATA_MESSAGE\",\"logStream\":\"eni-1\","
+	    "\"logEvents\":[{\"id\":\"1\",\"message\":\"a\"},"
+	    "{\"id\":\"2\",\"message\":\"b\",\"extractedFields\":{\"x\":\"1\"}},"
+	    "{\"id\":\"3\"}]}"
+	    "{\"messageType\":\"CONTROL_MESSAGE\",\"logEvents\":[]}\n"
+	    "{\"messageType\":\"OTHER\"}";
+	int rc;
+	char *log = decode(two, strlen(two), &rc, NULL);
+
+	CHECK_INT(rc, 0);
+	CHECK_STR(log, "L1e1:a|L1e2:b|R1:CloudWatch Logs even|S|"
+	    "R2:CloudWatch Logs payl|");
+	free(log);
+}
+
+static void
+test_firehose_and_bad_json(void)
+{
+	static const char lines[] =
+	    "{\"message\":\"r1\\nr2\"}\n"
+	    "plain line\n"
+	    "{\"message\": \"cut\n"
+	    "  {\"neither\":1}\n";
+	int rc;
+	char *log = decode(lines, strlen(lines), &rc, NULL);
+
+	CHECK_INT(rc, 0);
+	CHECK_STR(log, "L1:r1|L1:r2|L2:plain line|R3:invalid JSON at line|"
+	    "R4:JSON object is neith|");
+	free(log);
+}
+
+UNIT_MAIN(UNIT_CASE(test_text_lines), UNIT_CASE(test_gzip_members_and_nesting),
+    UNIT_CASE(test_gzip_damage), UNIT_CASE(test_cloudwatch_payloads),
+    UNIT_CASE(test_firehose_and_bad_json))

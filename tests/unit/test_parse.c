@@ -1,0 +1,113 @@
+/* Unit tests: line parsing and validation (src/parse.c). */
+#include "unit.h"
+
+#include "format.h"
+#include "parse.h"
+
+static struct flow_format v2;
+static struct flow_record rec;
+static char reason[512];
+
+static int
+parse(const char *line)
+{
+	static int ready;
+	char *err = NULL;
+
+	if (!ready) {
+		format_parse(FORMAT_DEFAULT_V2, &v2, &err);
+		ready = 1;
+	}
+	reason[0] = '\0';
+	return parse_line(&v2, line, strlen(line), &rec, reason,
+	    sizeof reason);
+}
+
+static void
+test_default_record(void)
+{
+	CHECK_INT(parse("2 123456789010 eni-1235b8ca123456789 172.31.16.139 "
+	    "172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"),
+	    0);
+	CHECK_INT(rec.ival[COL_SRCPORT], 20641);
+	CHECK_INT(rec.ival[COL_END], 1418530070);
+	CHECK_INT(rec.slen[COL_ACTION], 6);
+	CHECK(memcmp(rec.sptr[COL_ACTION], "ACCEPT", 6) == 0);
+	CHECK(!record_has(&rec, COL_VPC_ID));
+	CHECK_INT(rec.extra.len, 0);
+}
+
+static void
+test_nulls_spaces_crlf(void)
+{
+	CHECK_INT(parse("2  123456789010\teni-1 - - - - - - - 1431280876 "
+	    "1431280934 - NODATA\r"), 0);
+	CHECK(!record_has(&rec, COL_SRCADDR));
+	CHECK(!record_has(&rec, COL_ACTION));
+	CHECK(record_has(&rec, COL_LOG_STATUS));
+	CHECK_INT(rec.slen[COL_LOG_STATUS], 6);
+}
+
+static void
+test_rejections_name_the_field(void)
+{
+	CHECK_INT(parse("2 1 eni-1 10.0.0.1 10.0.0.2 65536 22 6 1 1 1 2 "
+	    "ACCEPT OK"), -1);
+	CHECK(strstr(reason, "field 6 \"srcport\"") != NULL);
+	CHECK(strstr(reason, "65536") != NULL);
+	CHECK_INT(parse("2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 1 1 2 ACCEPT"),
+	    -1);
+	CHECK(strstr(reason, "expected 14 fields, found 13") != NULL);
+	CHECK_INT(parse("2 1 eni-1 10.0.0.1 10.0.0.256 1 22 6 1 1 1 2 A OK"),
+	    -1);
+	CHECK(strstr(reason, "dstaddr") != NULL);
+	CHECK_INT(parse("2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 +1 1 1 2 A OK"),
+	    -1);
+	CHECK(strstr(reason, "packets") != NULL);
+	/* rejected whole: nothing half-filled */
+	CHECK_INT(rec.present, 0);
+}
+
+static void
+test_64bit_and_milliseconds(void)
+{
+	CHECK_INT(parse("2 1 eni-1 ::1 ::2 1 2 6 9223372036854775807 0 "
+	    "1418530010123 1418530070999 REJECT OK"), 0);
+	CHECK(rec.ival[COL_PACKETS] == INT64_MAX);
+	CHECK_INT(rec.ival[COL_START], 1418530010);
+	CHECK_INT(rec.ival[COL_END], 1418530070);
+	CHECK_INT(parse("2 1 eni-1 ::1 ::2 1 2 6 9223372036854775808 0 1 2 "
+	    "REJECT OK"), -1);
+}
+
+static void
+test_extra_json(void)
+{
+	struct flow_format f;
+	char *err = NULL;
+	const char line[] = "10.0.0.1 tgw-1 7 \"quoted\\x";
+
+	CHECK_INT(format_parse("srcaddr tgw-id packets-lost-no-route "
+	    "future-field", &f, &err), 0);
+	CHECK_INT(parse_line(&f, line, strlen(line), &rec, reason,
+	    sizeof reason), 0);
+	CHECK_STR(rec.extra.data, "{\"tgw_id\":\"tgw-1\","
+	    "\"packets_lost_no_route\":7,\"future_field\":\"\\\"quoted\\\\x\"}");
+	CHECK_INT(parse_line(&f, "10.0.0.1 tgw-1 x y", 18, &rec, reason,
+	    sizeof reason), -1);
+	CHECK(strstr(reason, "packets-lost-no-route") != NULL);
+	format_free(&f);
+}
+
+static void
+test_blank(void)
+{
+	CHECK(parse_is_blank(" \t\r", 3));
+	CHECK(parse_is_blank("", 0));
+	CHECK(!parse_is_blank(" x", 2));
+}
+
+UNIT_MAIN(UNIT_CASE(test_default_record), UNIT_CASE(test_nulls_spaces_crlf),
+    UNIT_CASE(test_rejections_name_the_field),
+    UNIT_CASE(test_64bit_and_milliseconds), UNIT_CASE(test_extra_json),
+    UNIT_CASE(test_blank))

@@ -1,0 +1,215 @@
+/* Unit tests: store, writer thread, metrics and the query engine against a
+ * real SQLite file (src/store.c, writer.c, metrics.c, query.c). */
+#include "unit.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "parse.h"
+#include "query.h"
+#include "store.h"
+#include "writer.h"
+
+static char db_path[64];
+
+static void
+fresh_db(void)
+{
+	char p[80];
+
+	snprintf(db_path, sizeof db_path, "/tmp/flowlens-unit-%d.db",
+	    (int)getpid());
+	unlink(db_path);
+	snprintf(p, sizeof p, "%s-wal", db_path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", db_path);
+	unlink(p);
+}
+
+static int64_t
+scalar(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -999;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+fill_batch(struct batch *b, int64_t origin, int n)
+{
+	struct flow_format v2;
+	struct flow_record rec;
+	char *err = NULL, line[200], reason[200];
+	int i;
+
+	memset(&rec, 0, sizeof rec);
+	format_parse(FORMAT_DEFAULT_V2, &v2, &err);
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof line, "2 1 eni-1 10.0.0.%d 10.0.1.1 %d "
+		    "22 6 %d 100 %d %d %s OK", i % 250, 1000 + i, i + 1,
+		    1700000000 + i * 30, 1700000030 + i * 30,
+		    i % 4 ? "ACCEPT" : "REJECT");
+		CHECK_INT(parse_line(&v2, line, strlen(line), &rec, reason,
+		    sizeof reason), 0);
+		batch_add_record(b, &rec);
+	}
+	batch_add_error(b, "f.log:9", "field 6 \"srcport\": bad", "raw\0x", 5);
+	b->origin = origin;
+	b->cp.source_id = origin;
+	b->cp.offset = 1234;
+	b->cp.line = 9;
+	record_free(&rec);
+	format_free(&v2);
+}
+
+static void
+test_batch_roundtrip_and_metrics(void)
+{
+	struct store *s;
+	struct writer *w;
+	struct writer_stats ws;
+	struct batch *b;
+	char *err = NULL;
+	int64_t id;
+	sqlite3 *db;
+
+	fresh_db();
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	CHECK_INT(store_source_create(s, "/x/f.log", "file", "fp", 10, &id,
+	    &err), 0);
+	w = writer_start(s);
+	b = writer_batch(w);
+	fill_batch(b, id, 100);
+	CHECK_INT(writer_submit(w, b, "/x/f.log", &err), 0);
+	CHECK_INT(writer_finish(w, &ws, &err), 0);
+	CHECK_INT(ws.records, 100);
+	CHECK_INT(ws.rejected, 1);
+	db = store_db(s);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM flow_logs"), 100);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM flow_logs WHERE origin = 1 "
+	    "AND vpc_id IS NULL AND extra IS NULL"), 100);
+	CHECK_INT(scalar(db, "SELECT offset FROM ingest_state"), 1234);
+	CHECK_INT(scalar(db, "SELECT records FROM ingest_state"), 100);
+	CHECK_INT(scalar(db, "SELECT typeof(raw) = 'blob' AND length(raw) = 5 "
+	    "FROM ingest_errors"), 1);
+	/* metrics equal the aggregation of the rows, for both windows */
+	CHECK_INT(scalar(db, "SELECT count(*) FROM (SELECT window_seconds, "
+	    "window_start, protocol, action, flows, packets, bytes FROM "
+	    "flow_metrics EXCEPT SELECT w, start - start % w, protocol, action,"
+	    " count(*), sum(packets), sum(bytes) FROM flow_logs, (SELECT 60 AS "
+	    "w UNION ALL SELECT 900) GROUP BY 1, 2, 3, 4)"), 0);
+	CHECK_INT(scalar(db, "SELECT sum(flows) FROM flow_metrics WHERE "
+	    "window_seconds = 900"), 100);
+	/* forgetting the source removes records, errors and metrics */
+	CHECK_INT(store_source_forget(s, id, &err), 0);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM flow_logs"), 0);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM flow_metrics"), 0);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM ingest_errors"), 0);
+	store_close(s);
+}
+
+struct sink_count {
+	int64_t rows;
+};
+
+static int
+count_row(void *arg, sqlite3_stmt *st)
+{
+	(void)st;
+	((struct sink_count *)arg)->rows++;
+	return 0;
+}
+
+static void
+test_readers_do_not_block_the_writer(void)
+{
+	struct store *s;
+	struct batch b;
+	struct query_engine *q;
+	struct query_stats stats;
+	struct sink_count n = { 0 };
+	struct query_sink sink = { &n, NULL, count_row, NULL };
+	char *err = NULL;
+	int64_t id;
+
+	fresh_db();
+	memset(&b, 0, sizeof b);
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	CHECK_INT(store_source_create(s, "a", "file", NULL, 0, &id, &err), 0);
+	fill_batch(&b, id, 10);
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_write_batch(s, &b, "a", &err), 0);
+	CHECK_INT(store_commit(s, &err), 0);
+	CHECK_INT(query_open(&q, db_path, &err), 0);
+	/* a write transaction is open while the reader reads */
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_write_batch(s, &b, "a", &err), 0);
+	CHECK_INT(query_run(q, "SELECT * FROM vpc_flow_logs.flow_logs", &sink,
+	    &stats, &err), QUERY_OK);
+	CHECK_INT(n.rows, 10);		/* sees the committed state only */
+	CHECK(stats.rows_scanned >= 9);	/* SQLite counts steps, n - 1 */
+	CHECK_INT(store_commit(s, &err), 0);
+	n.rows = 0;
+	CHECK_INT(query_run(q, "SELECT * FROM flow_logs", &sink, &stats, &err),
+	    QUERY_OK);
+	CHECK_INT(n.rows, 20);
+	/* the engine refuses to write, whatever the statement */
+	CHECK_INT(query_run(q, "UPDATE flow_logs SET packets = 0", &sink,
+	    &stats, &err), QUERY_ERROR);
+	CHECK(err && strstr(err, "read-only"));
+	free(err);
+	err = NULL;
+	CHECK_INT(query_run(q, "WITH x AS (SELECT 1) DELETE FROM flow_logs",
+	    &sink, &stats, &err), QUERY_ERROR);
+	free(err);
+	err = NULL;
+	CHECK_INT(scalar(store_db(s), "SELECT count(*) FROM flow_logs"), 20);
+	query_close(q);
+	store_close(s);
+	batch_free(&b);
+}
+
+static void *
+cancel_later(void *arg)
+{
+	usleep(200 * 1000);
+	query_cancel(arg);
+	return NULL;
+}
+
+static void
+test_cancel(void)
+{
+	struct store *s;
+	struct query_engine *q;
+	struct query_stats stats;
+	pthread_t t;
+	char *err = NULL;
+	double t0;
+	int rc;
+
+	fresh_db();
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	store_close(s);
+	CHECK_INT(query_open(&q, db_path, &err), 0);
+	pthread_create(&t, NULL, cancel_later, q);
+	t0 = now_monotonic();
+	rc = query_run(q, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT "
+	    "i + 1 FROM n) SELECT count(*) FROM n", NULL, &stats, &err);
+	pthread_join(t, NULL);
+	CHECK_INT(rc, QUERY_CANCELLED);
+	CHECK(now_monotonic() - t0 < 5.0);
+	free(err);
+	query_close(q);
+	unlink(db_path);
+}
+
+UNIT_MAIN(UNIT_CASE(test_batch_roundtrip_and_metrics),
+    UNIT_CASE(test_readers_do_not_block_the_writer), UNIT_CASE(test_cancel))
