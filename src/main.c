@@ -227,6 +227,19 @@ cmd_ingest(int argc, char **argv)
 	if (optind == argc)
 		return usage_error(usage_ingest, "ingest needs at least one "
 		    "SOURCE (a file, - for stdin, or demo:)%s", "");
+	for (c = optind; c < argc; c++) {
+		double rate, duration;
+		int64_t rows;
+		uint64_t seed;
+
+		if (strncmp(argv[c], "demo:", 5) == 0 &&
+		    ingest_demo_params(argv[c], &rate, &duration, &rows, &seed,
+		    &err) < 0) {
+			c = usage_error(usage_ingest, "%s", err);
+			free(err);
+			return c;
+		}
+	}
 	path = paths_db(db);
 	if (paths_make_parent(path, &err) < 0) {
 		fprintf(stderr, "flowlens: %s\n", err);

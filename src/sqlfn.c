@@ -1052,11 +1052,32 @@ fn_year(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* regexp_like()                                                       */
 
 /*
- * Rewrite the Java-isms that glibc's ERE would silently read differently:
- * outside brackets \d and \D become [0-9] and [^0-9] (glibc takes \d as a
- * plain 'd'); inside brackets \d, \s and \w become 0-9, [:space:] and
- * [:alnum:]_.  \w, \s and \b outside brackets are GNU extensions already.
+ * Length of the interval {n}, {n,} or {n,m} at p, or 0 if p is not one.
+ * *count gets the number of copies glibc makes of the repeated atom.
  */
+static size_t
+interval_len(const char *p, unsigned long *count)
+{
+	unsigned long n = 0, m = 0;
+	size_t i = 1;
+	int comma = 0, digits_m = 0;
+
+	if (p[0] != '{' || !isdigit((unsigned char)p[1]))
+		return 0;
+	for (; isdigit((unsigned char)p[i]); i++)
+		n = n < 100000 ? n * 10 + (unsigned long)(p[i] - '0') : n;
+	if (p[i] == ',') {
+		comma = 1;
+		for (i++; isdigit((unsigned char)p[i]); i++, digits_m = 1)
+			m = m < 100000 ? m * 10 + (unsigned long)(p[i] - '0') :
+			    m;
+	}
+	if (p[i] != '}')
+		return 0;
+	*count = !comma ? n : !digits_m ? n + 1 : m > n ? m : n;
+	return i + 1;
+}
+
 /* The ERE spelling of Java escape \c, or NULL to copy it unchanged. */
 static const char *
 java_escape(char c, int in_bracket)
@@ -1074,56 +1095,163 @@ java_escape(char c, int in_bracket)
 	return NULL;
 }
 
-/* Copy a [:class:], [.coll.] or [=equiv=] inside brackets; returns the rest. */
+/*
+ * Copy a bracket expression from p (at its '['), translating \d, \s and
+ * \w; a backslash is otherwise literal in ERE brackets.  Returns the rest.
+ */
 static const char *
-copy_class(struct sbuf *b, const char *p)
+copy_bracket(struct sbuf *b, const char *p)
 {
-	char kind = p[1];
-	const char *q = p + 2;
+	sbuf_appendc(b, *p++);
+	if (*p == '^')
+		sbuf_appendc(b, *p++);
+	if (*p == ']')		/* a leading ] is literal */
+		sbuf_appendc(b, *p++);
+	while (*p != '\0' && *p != ']') {
+		const char *rep = NULL;
 
-	while (*q != '\0' && !(q[0] == kind && q[1] == ']'))
-		q++;
-	if (*q != '\0')
-		q += 2;
-	sbuf_append(b, p, (size_t)(q - p));
-	return q;
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			const char *q = p + 2;
+
+			while (*q != '\0' && !(q[0] == p[1] && q[1] == ']'))
+				q++;
+			q += *q != '\0' ? 2 : 0;
+			sbuf_append(b, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
+		if (*p == '\\' && (rep = java_escape(p[1], 1)) != NULL) {
+			sbuf_appends(b, rep);
+			p += 2;
+			continue;
+		}
+		sbuf_appendc(b, *p++);
+	}
+	if (*p == ']')
+		sbuf_appendc(b, *p++);
+	return p;
 }
 
+/*
+ * Rewrite the Java-isms (Trino's regex dialect) that glibc's ERE would
+ * silently read differently: \d and \D (glibc takes \d as the letter d),
+ * \d \s \w inside brackets, (?: groups, and lazy quantifiers (a*? matches
+ * exactly when a* does, so the ? is dropped).  \w, \s and \b outside
+ * brackets are GNU extensions already.
+ */
 static char *
 java_to_ere(const char *pat)
 {
 	struct sbuf b = { 0 };
-	const char *p = pat;
-	int in_bracket = 0;
+	const char *p = pat, *rep;
+	int quant = 0;		/* the last thing copied was a quantifier */
+	unsigned long count;
+	size_t n;
 
 	sbuf_append(&b, "", 0);		/* b.data is never NULL */
 	while (*p != '\0') {
-		if (!in_bracket && *p == '[') {
-			in_bracket = 1;
-			sbuf_appendc(&b, *p++);
-			if (*p == '^')
-				sbuf_appendc(&b, *p++);
-			if (*p == ']')	/* a leading ] is literal */
-				sbuf_appendc(&b, *p++);
-		} else if (in_bracket && *p == '[' && (p[1] == ':' ||
-		    p[1] == '.' || p[1] == '=')) {
-			p = copy_class(&b, p);
-		} else if (in_bracket && *p == ']') {
-			in_bracket = 0;
-			sbuf_appendc(&b, *p++);
-		} else if (*p == '\\' && p[1] != '\0') {
-			const char *rep = java_escape(p[1], in_bracket);
+		int was_quant = quant;
 
-			if (rep != NULL)
-				sbuf_appends(&b, rep);
-			else
-				sbuf_append(&b, p, 2);
+		quant = 0;
+		if (*p == '[') {
+			p = copy_bracket(&b, p);
+		} else if (*p == '\\' && p[1] != '\0') {
+			rep = java_escape(p[1], 0);
+			sbuf_append(&b, rep ? rep : p, rep ? strlen(rep) : 2);
 			p += 2;
+		} else if (*p == '(' && p[1] == '?' && p[2] == ':') {
+			sbuf_appendc(&b, '(');
+			p += 3;
+		} else if (*p == '?' && was_quant) {
+			p++;		/* lazy: same yes/no answer */
+		} else if ((n = interval_len(p, &count)) > 0) {
+			sbuf_append(&b, p, n);
+			p += n;
+			quant = 1;
 		} else {
+			quant = *p == '*' || *p == '+' || *p == '?';
 			sbuf_appendc(&b, *p++);
 		}
 	}
 	return b.data;
+}
+
+/* Saturating arithmetic for regex_refusal(); nothing counts past LIMIT. */
+#define REGEX_COST_LIMIT 20000UL
+
+static unsigned long
+cost_add(unsigned long a, unsigned long b)
+{
+	return a + b > REGEX_COST_LIMIT ? REGEX_COST_LIMIT + 1 : a + b;
+}
+
+static unsigned long
+cost_mul(unsigned long a, unsigned long b)
+{
+	if (a == 0 || b == 0)
+		return 0;
+	return a > REGEX_COST_LIMIT / b ? REGEX_COST_LIMIT + 1 : a * b;
+}
+
+/*
+ * Why glibc's regcomp() should not be given this ERE, or NULL.  It copies
+ * the repeated part of x{n} n times (x+ once), so nested repetition such as
+ * ((a{100}){100}){100} would eat gigabytes; and stacked quantifiers such as
+ * Java's possessive a++ are undefined in ERE.
+ */
+static const char *
+regex_refusal(const char *p)
+{
+	unsigned long total[64], last[64], count;
+	int depth = 0, quant = 0;
+	size_t n;
+
+	total[0] = last[0] = 0;
+	while (*p != '\0') {
+		int was_quant = quant;
+
+		quant = 0;
+		count = 0;
+		if ((n = interval_len(p, &count)) > 0 || *p == '*' ||
+		    *p == '+' || *p == '?') {
+			if (was_quant)
+				return "stacked quantifiers (such as the "
+				    "possessive a++) are not supported";
+			count = n > 0 ? count : *p == '+' ? 2 : 1;
+			total[depth] = cost_add(total[depth],
+			    cost_mul(last[depth], count));
+			last[depth] = cost_mul(last[depth], count);
+			p += n > 0 ? n : 1;
+			quant = 1;
+			continue;
+		}
+		if (*p == '(') {
+			if (++depth == 64)
+				return "groups are nested too deeply";
+			total[depth] = last[depth] = 0;
+			p++;
+			continue;
+		}
+		if (*p == ')' && depth > 0) {
+			last[depth - 1] = total[depth];
+			depth--;
+			total[depth] = cost_add(total[depth], last[depth]);
+			p++;
+			continue;
+		}
+		if (*p == '[') {
+			struct sbuf skip = { 0 };
+
+			p = copy_bracket(&skip, p);
+			sbuf_free(&skip);
+		} else {
+			p += *p == '\\' && p[1] != '\0' ? 2 : 1;
+		}
+		last[depth] = 1;
+		total[depth] = cost_add(total[depth], 1);
+	}
+	return total[0] > REGEX_COST_LIMIT ? "the pattern repeats too much "
+	    "(nested repetition counts multiply)" : NULL;
 }
 
 static void
@@ -1133,13 +1261,39 @@ free_regex(void *p)
 	free(p);
 }
 
+/* Compile pattern (argument v), or set an error and return NULL. */
+static regex_t *
+compile_regex(sqlite3_context *ctx, sqlite3_value *v, const char *pat)
+{
+	char *ere = java_to_ere(pat);
+	const char *refusal = regex_refusal(ere);
+	regex_t *re = xmalloc(sizeof *re);
+	char why[256], what[320];
+	int rc = REG_BADPAT;
+
+	if (refusal == NULL)
+		rc = regcomp(re, ere, REG_EXTENDED | REG_NOSUB);
+	free(ere);
+	if (rc == 0)
+		return re;
+	if (refusal == NULL)
+		regerror(rc, re, why, sizeof why);
+	else
+		snprintf(why, sizeof why, "%s", refusal);
+	free(re);
+	snprintf(what, sizeof what, "is not a valid regular expression: %s",
+	    why);
+	fail_value(ctx, "regexp_like", v, what);
+	return NULL;
+}
+
 static void
 fn_regexp_like(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const char *text = (const char *)sqlite3_value_text(argv[0]);
 	const char *pat = (const char *)sqlite3_value_text(argv[1]);
 	regex_t *re = sqlite3_get_auxdata(ctx, 1);
-	int fresh = 0, rc;
+	int fresh = 0;
 
 	(void)argc;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
@@ -1152,21 +1306,8 @@ fn_regexp_like(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	if (re == NULL) {
-		char *ere = java_to_ere(pat);
-
-		re = xmalloc(sizeof *re);
-		rc = regcomp(re, ere, REG_EXTENDED | REG_NOSUB);
-		free(ere);
-		if (rc != 0) {
-			char why[256], what[320];
-
-			regerror(rc, re, why, sizeof why);
-			free(re);
-			snprintf(what, sizeof what, "is not a valid regular "
-			    "expression: %s", why);
-			fail_value(ctx, "regexp_like", argv[1], what);
+		if ((re = compile_regex(ctx, argv[1], pat)) == NULL)
 			return;
-		}
 		fresh = 1;
 	}
 	sqlite3_result_int(ctx, regexec(re, text, 0, NULL, 0) == 0);

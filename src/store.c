@@ -78,8 +78,17 @@ flow_logs_ddl(void)
 	return b.data;
 }
 
+/*
+ * Indexes, chosen by measurement (README, "Performance"): time ranges must
+ * never scan the table, and rejected traffic - what the panels and most
+ * canned queries ask about - gets a partial covering index that holds only
+ * REJECT rows (about 4% of the store's bytes for 10-20% rejects), so a last
+ * hour of rejects is read without touching the table.
+ */
 static const char schema_rest[] =
     "CREATE INDEX IF NOT EXISTS flow_logs_start ON flow_logs(start);\n"
+    "CREATE INDEX IF NOT EXISTS flow_logs_reject ON flow_logs(start, "
+    "protocol, srcaddr, dstaddr, dstport, packets) WHERE action = 'REJECT';\n"
     "CREATE TABLE IF NOT EXISTS flow_metrics (\n"
     "  window_seconds INTEGER NOT NULL,\n"
     "  window_start INTEGER NOT NULL,\n"
