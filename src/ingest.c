@@ -57,6 +57,7 @@ struct source_ctx {
 	int64_t              raw_size_at_end;	/* set when the input ended */
 	int64_t              last_offset;	/* resume point after the last */
 	int64_t              last_line;		/* complete unit */
+	struct envelope_sink sink;		/* callbacks below, ctx = this */
 };
 
 static const struct flow_format *
@@ -209,17 +210,6 @@ on_unit_end(void *ctx, int64_t offset, int64_t line)
 	return ing->opt->stop && *ing->opt->stop;
 }
 
-static const struct envelope_sink *
-sink_for(struct source_ctx *sc)
-{
-	static struct envelope_sink proto = { NULL, on_line, on_reject,
-	    on_skip, on_unit_end };
-	static _Thread_local struct envelope_sink sink;
-
-	sink = proto;
-	sink.ctx = sc;
-	return &sink;
-}
 
 static void
 source_begin(struct source_ctx *sc, struct ingest *ing, const char *label,
@@ -230,6 +220,8 @@ source_begin(struct source_ctx *sc, struct ingest *ing, const char *label,
 	sc->label = label;
 	sc->display = display;
 	sc->origin = origin;
+	sc->sink = (struct envelope_sink){ sc, on_line, on_reject, on_skip,
+	    on_unit_end };
 	sc->batch = writer_batch(ing->writer);
 	sc->batch_started = now_monotonic();
 }
@@ -367,8 +359,7 @@ ingest_fd(struct ingest *ing, int fd, const char *label, const char *display,
 		reject_stream(&sc, line, err);
 		free(err);
 		err = NULL;
-	} else if (envelope_run(read_input, in, offset, line, sink_for(&sc),
-	    &err) < 0) {
+	} else if (envelope_run(read_input, in, offset, line, &sc.sink, &err) < 0) {
 		reject_stream(&sc, sc.last_line, err);
 		free(err);
 		err = NULL;

@@ -18,7 +18,6 @@ struct output {
 	int              ncols;
 	char           **names;
 	int             *width;
-	int             *numeric;	/* right-align */
 	char          ***sample;	/* buffered rows (cells, NULL = null) */
 	int             *sample_type;	/* per cell sqlite type, row-major */
 	size_t           nsample;
@@ -72,12 +71,10 @@ free_table(struct output *o)
 	free(o->sample_type);
 	free(o->names);
 	free(o->width);
-	free(o->numeric);
 	o->sample = NULL;
 	o->sample_type = NULL;
 	o->names = NULL;
 	o->width = NULL;
-	o->numeric = NULL;
 	o->nsample = 0;
 	o->ncols = 0;
 	o->streaming = 0;
@@ -218,7 +215,6 @@ table_begin(struct output *o, sqlite3_stmt *st)
 	o->ncols = sqlite3_column_count(st);
 	o->names = xcalloc((size_t)o->ncols, sizeof *o->names);
 	o->width = xcalloc((size_t)o->ncols, sizeof *o->width);
-	o->numeric = xcalloc((size_t)o->ncols, sizeof *o->numeric);
 	for (c = 0; c < o->ncols; c++) {
 		o->names[c] = xstrdup(sqlite3_column_name(st, c));
 		o->width[c] = text_width(o->names[c]);
