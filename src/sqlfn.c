@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util.h"
 
@@ -289,6 +288,24 @@ static const struct unit_def {
 	[UNIT_YEAR] = { "year", 0, 12 },
 };
 
+/*
+ * Compare n bytes of s with the lower-case word, ignoring ASCII case only
+ * (strncasecmp() follows the locale).
+ */
+static int
+ascii_ieq(const char *s, const char *word, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		char c = s[k] >= 'A' && s[k] <= 'Z' ? (char)(s[k] + 32) : s[k];
+
+		if (c != word[k])
+			return 0;
+	}
+	return 1;
+}
+
 /* Read a unit name ('day', 'DAY', 'days').  Same returns as arg_ts(). */
 static int
 arg_unit(sqlite3_context *ctx, sqlite3_value *v, const char *fn,
@@ -307,7 +324,7 @@ arg_unit(sqlite3_context *ctx, sqlite3_value *v, const char *fn,
 
 		/* Trino wants the singular; accept the plural too. */
 		if ((n == len || (n == len + 1 && (s[len] | 0x20) == 's')) &&
-		    strncasecmp(s, unit_defs[i].name, len) == 0) {
+		    ascii_ieq(s, unit_defs[i].name, len)) {
 			*out = &unit_defs[i];
 			return 1;
 		}
@@ -784,6 +801,24 @@ put_joda(struct sbuf *b, char letter, int n, const struct civil *c,
 	return 0;
 }
 
+/* Joda quoting at p: 'literal text', with '' for a quote.  Returns the rest. */
+static const char *
+copy_joda_quoted(struct sbuf *b, const char *p)
+{
+	if (p[1] == '\'') {
+		sbuf_appendc(b, '\'');
+		return p + 2;
+	}
+	for (p++; *p != '\0'; p++) {
+		if (*p == '\'' && p[1] != '\'')
+			return p + 1;
+		if (*p == '\'')
+			p++;
+		sbuf_appendc(b, *p);
+	}
+	return p;	/* unterminated: the rest was literal */
+}
+
 static void
 fn_format_datetime(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -806,24 +841,11 @@ fn_format_datetime(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	for (p = fmt; *p != '\0';) {
 		int n = 1;
 
-		if (*p == '\'') {	/* 'quoted text', '' is a quote */
-			if (p[1] == '\'') {
-				sbuf_appendc(&b, '\'');
-				p += 2;
-				continue;
-			}
-			for (p++; *p != '\0'; p++) {
-				if (*p == '\'' && p[1] != '\'')
-					break;
-				if (*p == '\'')
-					p++;
-				sbuf_appendc(&b, *p);
-			}
-			if (*p != '\0')
-				p++;
+		if (*p == '\'') {
+			p = copy_joda_quoted(&b, p);
 			continue;
 		}
-		if (!isalpha((unsigned char)*p)) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
 			sbuf_appendc(&b, *p++);
 			continue;
 		}
@@ -1176,8 +1198,14 @@ java_to_ere(const char *pat)
 	return b.data;
 }
 
-/* Saturating arithmetic for regex_refusal(); nothing counts past LIMIT. */
-#define REGEX_COST_LIMIT 20000UL
+/*
+ * Largest pattern, in elements after glibc expands repetitions, that
+ * regexp_like() compiles.  glibc's matcher builds DFA states that are sets
+ * of these elements, so memory grows with the square: 13000 optional
+ * copies (a{95,13438}) took gigabytes, 2000 stay within tens of megabytes.
+ * Arithmetic on costs saturates just past the limit.
+ */
+#define REGEX_COST_LIMIT 2000UL
 
 static unsigned long
 cost_add(unsigned long a, unsigned long b)
@@ -1250,8 +1278,11 @@ regex_refusal(const char *p)
 		last[depth] = 1;
 		total[depth] = cost_add(total[depth], 1);
 	}
-	return total[0] > REGEX_COST_LIMIT ? "the pattern repeats too much "
-	    "(nested repetition counts multiply)" : NULL;
+	for (; depth > 0; depth--)	/* unclosed groups still get built */
+		total[depth - 1] = cost_add(total[depth - 1], total[depth]);
+	return total[0] > REGEX_COST_LIMIT ? "the pattern is too large once "
+	    "its repetitions are expanded (limit 2000 elements; nested "
+	    "repetition counts multiply)" : NULL;
 }
 
 static void

@@ -19,12 +19,19 @@
  *   format_datetime(ts, fmt)       Joda patterns (yyyy-MM-dd HH:mm:ss ...)
  *   date_trunc(unit, ts), date_add(unit, n, ts), date_diff(unit, t1, t2)
  *   day_of_week(ts) (1 = Monday), hour, minute, day, month, year
- *   regexp_like(text, pattern)     POSIX ERE, unanchored; \d is accepted
+ *   regexp_like(text, pattern)     glibc POSIX ERE, unanchored (see below)
  *   contains(cidr, addr)           IPv4 / IPv6 CIDR membership
  *   split_part(text, delim, n)     1-based; past the end gives NULL
  *   protocol_name(n)               6 -> 'TCP', 17 -> 'UDP', ...
  * Units are second, minute, hour, day, week (ISO, Monday first), month,
- * quarter and year, case-insensitive.
+ * quarter and year, case-insensitive; a trailing 's' is tolerated.
+ *
+ * Trino's patterns are Java regexes.  The Java-isms that ERE would read
+ * differently without a word are translated (\d, \D, \d \s \w inside
+ * brackets, (?:...), lazy a*?); possessive quantifiers (a++) and patterns
+ * that expand past 2000 elements (x{3000}; nested counts multiply) are
+ * refused with an error, because glibc would either misread them or need
+ * gigabytes to match them.
  */
 #ifndef FLOWLENS_SQLFN_H
 #define FLOWLENS_SQLFN_H

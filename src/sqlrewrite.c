@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util.h"
 
@@ -262,6 +261,27 @@ is_op(const struct rw *rw, size_t i, const char *op)
 	    memcmp(rw->sql + t->pos, op, t->len) == 0;
 }
 
+static char
+ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/*
+ * Compare n bytes of s with the lower-case word, ignoring ASCII case only:
+ * strncasecmp() follows the locale, and keywords must not (Turkish I).
+ */
+static int
+ascii_ieq(const char *s, const char *word, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (ascii_lower(s[k]) != word[k])
+			return 0;
+	return 1;
+}
+
 /* An unquoted word, case-insensitive: a keyword. */
 static int
 is_kw(const struct rw *rw, size_t i, const char *word)
@@ -269,7 +289,7 @@ is_kw(const struct rw *rw, size_t i, const char *word)
 	const struct tok *t = tok_at(rw, i);
 
 	return t != NULL && t->kind == TOK_WORD && t->len == strlen(word) &&
-	    strncasecmp(rw->sql + t->pos, word, t->len) == 0;
+	    ascii_ieq(rw->sql + t->pos, word, t->len);
 }
 
 static int
@@ -286,12 +306,6 @@ is_name(const struct rw *rw, size_t i)
 
 	return t != NULL && !t->open &&
 	    (t->kind == TOK_WORD || t->kind == TOK_QUOTED);
-}
-
-static char
-ascii_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
 }
 
 /* Does identifier i, once unquoted, equal name (lower case) ignoring case? */
@@ -543,8 +557,11 @@ read_clock(const char *p, struct instant *in)
 	if (read_digits(&p, 2, &hh) < 0 || hh > 23 || *p++ != ':' ||
 	    read_digits(&p, 2, &mi) < 0 || mi > 59)
 		return -1;
-	if (*p == ':' && (++p, read_digits(&p, 2, &ss) < 0 || ss > 59))
-		return -1;
+	if (*p == ':') {
+		p++;
+		if (read_digits(&p, 2, &ss) < 0 || ss > 59)
+			return -1;
+	}
 	if (*p == '.') {
 		for (p++; is_digit((unsigned char)*p); p++) {
 			if (++in->frac_digits > 12)	/* picoseconds */
@@ -590,7 +607,6 @@ instant_text(const struct instant *in)
 {
 	int64_t sec = in->sec, num = in->frac_num, den = 1;
 	int digits = in->frac_digits, i;
-	char *s;
 
 	for (i = 0; i < digits; i++)
 		den *= 10;
@@ -605,13 +621,54 @@ instant_text(const struct instant *in)
 		return xasprintf("%lld.%0*lld", (long long)sec, digits,
 		    (long long)num);
 	/* -2 + 0.25 = -1.75: the integer part and fraction both flip. */
-	s = xasprintf("-%lld.%0*lld", (long long)(-sec - 1), digits,
+	return xasprintf("-%lld.%0*lld", (long long)(-sec - 1), digits,
 	    (long long)(den - num));
-	return s;
 }
 
 /* ------------------------------------------------------------------ */
 /* Rules                                                               */
+
+/* Functions whose value is epoch seconds (see the guards below). */
+static const char *const time_functions[] = {
+	"now", "from_unixtime", "to_unixtime", "from_iso8601_timestamp",
+	"from_iso8601_date", "date_trunc", "date_add"
+};
+
+static int
+kw_in(const struct rw *rw, size_t i, const char *const *words, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (is_kw(rw, i, words[k]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Fail if the token before i is a name that means something else when a
+ * '(' follows it, because the rewrite at i starts with '(':
+ * `now INTERVAL '1' day` would become the call now (86400), and rewriting
+ * the output again would then read it differently.  The output of
+ * sqlrewrite() must be a fixed point of sqlrewrite().
+ */
+static int
+check_call_name(struct rw *rw, size_t i)
+{
+	const struct tok *t;
+	char *name;
+
+	if (i == 0 || after_dot(rw, i - 1) ||
+	    (!is_kw(rw, i - 1, "approx_distinct") && !kw_in(rw, i - 1,
+	    time_functions, ARRAY_LEN(time_functions))))
+		return 0;
+	t = tok_at(rw, i - 1);
+	name = xstrndup(rw->sql + t->pos, t->len);
+	fail(rw, t->pos, "%s must be followed by '(', as in %s(x)", name,
+	    name);
+	free(name);
+	return -1;
+}
 
 static const char *const table_names[] = {
 	"flow_logs", "flow_metrics", "ingest_errors", "ingest_state"
@@ -665,7 +722,7 @@ find_unit(const char *s, size_t n)
 		size_t len = strlen(interval_units[k].name);
 
 		if ((n == len || (n == len + 1 && (s[len] | 0x20) == 's')) &&
-		    strncasecmp(s, interval_units[k].name, len) == 0)
+		    ascii_ieq(s, interval_units[k].name, len))
 			return &interval_units[k];
 	}
 	return NULL;
@@ -675,7 +732,7 @@ find_unit(const char *s, size_t n)
 struct amount {
 	int         neg;
 	struct sbuf digits;
-	int         scale;	/* digits after the point */
+	size_t      scale;	/* digits after the point */
 	const char *rest;	/* what follows, spaces skipped */
 };
 
@@ -694,7 +751,7 @@ parse_amount(const char *s, struct amount *a)
 			point = 1;
 		else {
 			sbuf_appendc(&a->digits, *s);
-			a->scale += point;
+			a->scale += (size_t)point;
 		}
 	}
 	while (*s == ' ')
@@ -711,7 +768,7 @@ static char *
 amount_times(const struct amount *a, uint32_t factor)
 {
 	struct sbuf rev = { 0 }, out = { 0 };
-	size_t scale = (size_t)a->scale, i, fz = 0, top;
+	size_t scale = a->scale, i, fz = 0, top;
 	uint64_t carry = 0;
 
 	/* rev: the product's digits, least significant first. */
@@ -831,13 +888,24 @@ rule_interval(struct rw *rw, size_t i)
 		return 0;
 	if (is_op(rw, v, "-") || is_op(rw, v, "+"))
 		a.neg = is_op(rw, v++, "-");
+	if ((is_kw(rw, v, "date") || is_kw(rw, v, "timestamp")) &&
+	    is_string(rw, v + 1))	/* would become a number: refuse now */
+		return fail(rw, tok_at(rw, i)->pos, "INTERVAL needs a length "
+		    "such as INTERVAL '7' day, not a date");
 	t = tok_at(rw, v);
 	if (t == NULL || (!is_string(rw, v) && t->kind != TOK_NUMBER))
 		return 0;	/* a column named interval, perhaps */
+	if (check_call_name(rw, i) < 0)
+		return -1;
+	if (is_kw(rw, v + 2, "to"))	/* '1 10:00:00' DAY TO SECOND */
+		return fail(rw, tok_at(rw, i)->pos, "INTERVAL ... TO ... is "
+		    "not supported; write one unit, such as "
+		    "INTERVAL '90' minute");
 	body = is_string(rw, v) ? string_body(rw, v) :
 	    xstrndup(rw->sql + t->pos, t->len);
-	ok = parse_amount(body, &a) == 0 &&
-	    (t->kind == TOK_STRING || *a.rest == '\0');
+	/* Only a string may carry its unit: '7 days'. */
+	ok = parse_amount(body, &a) == 0 && (*a.rest == '\0' ||
+	    (t->kind == TOK_STRING && is_alpha((unsigned char)*a.rest)));
 	if (!ok) {
 		char *what = clip(rw->sql + t->pos, t->len);
 
@@ -846,10 +914,6 @@ rule_interval(struct rw *rw, size_t i)
 		free(what);
 	} else if ((u = interval_unit(rw, i, v, &a, &last)) == NULL) {
 		ok = 0;
-	} else if (is_kw(rw, last + 1, "to")) {
-		ok = 0;
-		fail(rw, tok_at(rw, i)->pos, "INTERVAL ... TO ... is not "
-		    "supported; write one unit, such as INTERVAL '90' minute");
 	} else if (u->seconds == 0) {
 		ok = 0;
 		fail_calendar_interval(rw, i, last, &a, u);
@@ -888,13 +952,12 @@ rule_literal(struct rw *rw, size_t i)
 		return -1;
 	}
 	free(body);
+	/*
+	 * Bare even when negative: emit() keeps "x -TIMESTAMP ..." from
+	 * becoming a -- comment, and a '(' here could make a call of the
+	 * word before it (see check_call_name()).
+	 */
 	num = instant_text(&in);
-	if (num[0] == '-') {	/* so that "x -TIMESTAMP ..." cannot become -- */
-		char *p = xasprintf("(%s)", num);
-
-		free(num);
-		num = p;
-	}
 	add_edit(rw, i, i + 1, num);
 	return 2;
 }
@@ -914,6 +977,8 @@ rule_now(struct rw *rw, size_t i)
 		text = "(now() - now() % 86400)";
 	else
 		return 0;
+	if (text[0] == '(' && check_call_name(rw, i) < 0)
+		return -1;
 	add_edit(rw, i, i, xstrdup(text));
 	return 1;
 }
@@ -935,29 +1000,12 @@ rule_approx(struct rw *rw, size_t i)
 /* ------------------------------------------------------------------ */
 /* Guards: queries SQLite would run but answer wrongly                 */
 
-static int
-kw_in(const struct rw *rw, size_t i, const char *const *words, size_t n)
-{
-	size_t k;
-
-	for (k = 0; k < n; k++)
-		if (is_kw(rw, i, words[k]))
-			return 1;
-	return 0;
-}
-
 /* now(), from_unixtime(...), date_trunc(...): epoch-second values. */
 static int
 is_time_function(const struct rw *rw, size_t i)
 {
-	static const char *const names[] = {
-		"now", "from_unixtime", "to_unixtime",
-		"from_iso8601_timestamp", "from_iso8601_date", "date_trunc",
-		"date_add"
-	};
-
 	return !after_dot(rw, i) && is_op(rw, i + 1, "(") &&
-	    kw_in(rw, i, names, ARRAY_LEN(names));
+	    kw_in(rw, i, time_functions, ARRAY_LEN(time_functions));
 }
 
 /* current_date and friends, which this module turns into numbers. */
@@ -1307,13 +1355,15 @@ rewrite_tokens(struct rw *rw)
 
 /*
  * Would a following b on the output fuse into a different token?  A
- * replacement can land against a word ("FROM\"db\".\"t\"" -> FROM flow_logs)
- * or a minus sign.
+ * replacement can land against a word ("FROM\"db\".\"t\"" -> FROM flow_logs),
+ * a minus sign (x -DATE '1969-12-31' -> x - -86400) or a '.' after a
+ * number.
  */
 static int
 fuses(char a, char b)
 {
 	return (is_idchar((unsigned char)a) && is_idchar((unsigned char)b)) ||
+	    (is_digit((unsigned char)a) && b == '.') ||
 	    (a == '-' && b == '-') || (a == '/' && b == '*');
 }
 
