@@ -144,6 +144,10 @@ query_open(struct query_engine **out, const char *path, char **err)
 	}
 	sqlite3_busy_timeout(q->db, 5000);
 	sqlite3_exec(q->db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+	/* "2026-11-01" is an identifier, never a string: otherwise a typo'd
+	 * column name silently becomes text in a comparison. */
+	sqlite3_db_config(q->db, SQLITE_DBCONFIG_DQS_DML, 0, NULL);
+	sqlite3_db_config(q->db, SQLITE_DBCONFIG_DQS_DDL, 0, NULL);
 	if (!is_flowlens_store(q->db)) {
 		*err = xasprintf("%s is not a flowlens store (it has no "
 		    "flow_logs table): %s", path, sqlite3_errmsg(q->db));
@@ -190,28 +194,65 @@ query_db(struct query_engine *q)
 	return q->db;
 }
 
-/* "near position N: <snippet>" for an error SQLite located. */
+/* "at line L, column C (near "...")" for byte offset off of sql. */
+static char *
+where_in_sql(const char *sql, size_t off)
+{
+	int line = 1, col = 1;
+	size_t i;
+
+	for (i = 0; i < off && sql[i]; i++) {
+		if (sql[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	return xasprintf("at line %d, column %d (near \"%.30s\")", line, col,
+	    sql + i);
+}
+
 static char *
 sql_error(struct query_engine *q, const char *sql, const char *what)
 {
 	int off = sqlite3_error_offset(q->db);
 	const char *msg = q->denied[0] ? q->denied : sqlite3_errmsg(q->db);
+	char hint[96] = "", *where, *text;
 
-	if (off >= 0 && (size_t)off <= strlen(sql)) {
-		int line = 1, col = 1, i;
+	if (off < 0 || (size_t)off > strlen(sql))
+		return xasprintf("%s: %s", what, msg);
+	if (strstr(msg, "no such column") && sql[off] == '"') {
+		size_t n = strcspn(sql + off + 1, "\"");
 
-		for (i = 0; i < off; i++) {
-			if (sql[i] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
-		return xasprintf("%s at line %d, column %d (near \"%.30s\"): %s",
-		    what, line, col, sql + off, msg);
+		snprintf(hint, sizeof hint, " (text is written in single "
+		    "quotes: '%.*s')", (int)(n > 40 ? 40 : n), sql + off + 1);
 	}
-	return xasprintf("%s: %s", what, msg);
+	where = where_in_sql(sql, (size_t)off);
+	text = xasprintf("%s %s: %s%s", what, where, msg, hint);
+	free(where);
+	return text;
+}
+
+/* Rewrite Athena forms; errors located like SQLite's own. */
+static char *
+rewrite(const char *user_sql, char **err)
+{
+	size_t off = 0;
+	char *msg = NULL, *sql = sqlrewrite_at(user_sql, &msg, &off);
+	const char *reason;
+	char *where;
+
+	if (sql)
+		return sql;
+	/* The rewriter says "at position N: reason". */
+	reason = msg ? strstr(msg, ": ") : NULL;
+	reason = reason ? reason + 2 : (msg ? msg : "cannot rewrite the query");
+	where = where_in_sql(user_sql, off);
+	*err = xasprintf("SQL error %s: %s", where, reason);
+	free(where);
+	free(msg);
+	return NULL;
 }
 
 static int
@@ -252,7 +293,7 @@ query_run(struct query_engine *q, const char *user_sql,
 	memset(stats, 0, sizeof *stats);
 	atomic_store(&q->cancel, 0);
 	q->denied[0] = '\0';
-	sql = sqlrewrite(user_sql, err);
+	sql = rewrite(user_sql, err);
 	if (sql == NULL)
 		return QUERY_ERROR;
 	tail = sql;
