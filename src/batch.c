@@ -151,6 +151,8 @@ batch_reset(struct batch *b)
 	metrics_reset(&b->metrics);
 	free(b->cp.cursor);
 	memset(&b->cp, 0, sizeof b->cp);
+	free(b->source);
+	b->source = NULL;
 }
 
 void
@@ -161,5 +163,6 @@ batch_free(struct batch *b)
 	free(b->errors);
 	metrics_free(&b->metrics);
 	free(b->cp.cursor);
+	free(b->source);
 	memset(b, 0, sizeof *b);
 }

@@ -47,6 +47,8 @@ struct batch {
 	int64_t              origin;	/* ingest_state.id of the records */
 	struct metrics_acc   metrics;	/* deltas for flow_metrics */
 	struct checkpoint    cp;	/* valid when cp.source_id > 0 */
+	char                *source;	/* owned label for ingest_errors.source,
+					 * set by writer_submit() */
 	size_t               input_bytes;	/* decoded bytes covered */
 	/* Called on the writer thread once the batch's transaction committed
 	 * (ok = 1) or failed (ok = 0); NULL for none.  Reset clears it. */

@@ -1,9 +1,9 @@
 /*
  * sqlfn.c - see sqlfn.h.
  *
- * Calendar arithmetic is done on int64 day numbers with Howard Hinnant's
- * civil-date algorithms rather than gmtime()/timegm(): they are exact for any
- * year, need no time_t range checks and never consult the local time zone.
+ * Calendar arithmetic is done on int64 day numbers (timeconv.h) rather than
+ * with gmtime()/timegm(): exact for any year, no time_t range checks, and
+ * the local time zone is never consulted.
  */
 #include "sqlfn.h"
 
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "timeconv.h"
 #include "util.h"
 
 /*
@@ -72,63 +73,17 @@ floor_mod(int64_t a, int64_t b)
 	return a - floor_div(a, b) * b;
 }
 
-static int
-is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-days_in_month(int64_t y, int m)
-{
-	static const int dim[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-
-	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = floor_div(y, 400);
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = floor_div(z, 146097);
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static void
 civil_from_epoch(int64_t sec, struct civil *c)
 {
 	int64_t days = floor_div(sec, SECS_PER_DAY);
 	int64_t rem = sec - days * SECS_PER_DAY;
 
-	civil_from_days(days, &c->year, &c->month, &c->day);
+	timeconv_civil_from_days(days, &c->year, &c->month, &c->day);
 	c->hour = (int)(rem / 3600);
 	c->minute = (int)(rem / 60 % 60);
 	c->second = (int)(rem % 60);
-	c->yday = (int)(days - days_from_civil(c->year, 1, 1)) + 1;
+	c->yday = (int)(days - timeconv_days_from_civil(c->year, 1, 1)) + 1;
 	/* 1970-01-01 was a Thursday. */
 	c->wday = (int)floor_mod(days + 3, 7) + 1;
 }
@@ -140,8 +95,9 @@ iso_week(int64_t days, int64_t *wyear, int *week)
 	int64_t thursday = days - floor_mod(days + 3, 7) + 3;
 	int m, d;
 
-	civil_from_days(thursday, wyear, &m, &d);
-	*week = (int)((thursday - days_from_civil(*wyear, 1, 1)) / 7) + 1;
+	timeconv_civil_from_days(thursday, wyear, &m, &d);
+	*week = (int)((thursday - timeconv_days_from_civil(*wyear, 1, 1)) / 7) +
+	    1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -388,145 +344,42 @@ fn_to_unixtime(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* ------------------------------------------------------------------ */
 /* ISO 8601 parsing                                                    */
 
-struct iso_time {
-	int64_t year;
-	int     month, day, hour, minute, second;
-	double  frac;
-	int64_t offset;		/* seconds east of UTC */
-};
-
-/* Read exactly n digits at *p into *out, advancing *p. */
-static int
-digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
-/* Zone suffix: Z, UTC, +HH, +HHMM or +HH:MM (optionally after a space). */
-static int
-parse_zone(const char *p, int64_t *offset)
-{
-	int hh, mm = 0, sign;
-
-	*offset = 0;
-	if (*p == ' ' && p[1] != '\0')
-		p++;
-	if (*p == '\0')
-		return 0;
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
-		return 0;
-	if (strcmp(p, "UTC") == 0)
-		return 0;
-	if (*p != '+' && *p != '-')
-		return -1;
-	sign = *p++ == '-' ? -1 : 1;
-	if (digits(&p, 2, &hh) < 0 || hh > 23)
-		return -1;
-	if (*p == ':')
-		p++;
-	if (*p != '\0' && (digits(&p, 2, &mm) < 0 || mm > 59))
-		return -1;
-	if (*p != '\0')
-		return -1;
-	*offset = sign * (hh * 3600 + mm * 60);
-	return 0;
-}
-
 /*
- * Time of day after the date: HH[:MM[:SS[.fff]]].  Returns the rest.
- * Fraction digits past nanoseconds are checked but ignored.
- */
-static const char *
-parse_clock(const char *p, struct iso_time *t)
-{
-	int64_t num = 0, den = 1;
-
-	if (digits(&p, 2, &t->hour) < 0 || t->hour > 23)
-		return NULL;
-	if (*p != ':')
-		return p;
-	p++;
-	if (digits(&p, 2, &t->minute) < 0 || t->minute > 59)
-		return NULL;
-	if (*p != ':')
-		return p;
-	p++;
-	if (digits(&p, 2, &t->second) < 0 || t->second > 59)
-		return NULL;
-	if (*p != '.' && *p != ',')
-		return p;
-	p++;
-	if (!isdigit((unsigned char)*p))
-		return NULL;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (den < INT64_C(1000000000)) {
-			num = num * 10 + (*p - '0');
-			den *= 10;
-		}
-	}
-	t->frac = (double)num / (double)den;
-	return p;
-}
-
-/*
- * YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|UTC|(+|-)HH[:MM]].  A zone without a
- * time of day is rejected.  Returns 0 or -1.
+ * Read the text argument v of fn as an ISO 8601 date or timestamp, in
+ * Trino's spelling (timeconv.h) except that a fraction needs the seconds.
+ * Same returns as arg_ts(); the error says v is not `what`.
  */
 static int
-parse_iso8601(const char *s, struct iso_time *t)
+arg_iso8601(sqlite3_context *ctx, sqlite3_value *v, const char *fn,
+    const char *what, struct timeconv_iso *out)
 {
-	const char *p = s;
-	int y;
+	const char *s = (const char *)sqlite3_value_text(v);
 
-	memset(t, 0, sizeof *t);
-	if (digits(&p, 4, &y) < 0 || *p++ != '-' ||
-	    digits(&p, 2, &t->month) < 0 || *p++ != '-' ||
-	    digits(&p, 2, &t->day) < 0)
-		return -1;
-	t->year = y;
-	if (t->month < 1 || t->month > 12 || t->day < 1 ||
-	    t->day > days_in_month(t->year, t->month))
-		return -1;
-	if (*p == '\0')
+	if (sqlite3_value_type(v) == SQLITE_NULL || s == NULL) {
+		sqlite3_result_null(ctx);
 		return 0;
-	if (*p != 'T' && *p != 't' && *p != ' ')
+	}
+	if (timeconv_parse_iso8601(s, out) < 0 || ((out->has &
+	    TIMECONV_FRAC) && !(out->has & TIMECONV_SECOND))) {
+		fail_value(ctx, fn, v, what);
 		return -1;
-	if ((p = parse_clock(p + 1, t)) == NULL)
-		return -1;
-	return parse_zone(p, &t->offset);
+	}
+	return 1;
 }
 
 static void
 fn_from_iso8601_timestamp(sqlite3_context *ctx, int argc,
     sqlite3_value **argv)
 {
-	const char *s = (const char *)sqlite3_value_text(argv[0]);
-	struct iso_time t;
-	int64_t sec;
+	struct timeconv_iso t;
 
 	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || s == NULL) {
-		sqlite3_result_null(ctx);
+	if (arg_iso8601(ctx, argv[0], "from_iso8601_timestamp",
+	    "is not an ISO 8601 timestamp "
+	    "(YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM])", &t) != 1)
 		return;
-	}
-	if (parse_iso8601(s, &t) < 0) {
-		fail_value(ctx, "from_iso8601_timestamp", argv[0],
-		    "is not an ISO 8601 timestamp "
-		    "(YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM])");
-		return;
-	}
-	sec = days_from_civil(t.year, t.month, t.day) * SECS_PER_DAY +
-	    t.hour * 3600 + t.minute * 60 + t.second - t.offset;
-	result_ts(ctx, sec, t.frac);
+	/* Fraction digits past nanoseconds are ignored. */
+	result_ts(ctx, t.sec, (double)(t.frac_ps / 1000) / 1e9);
 }
 
 /*
@@ -536,21 +389,12 @@ fn_from_iso8601_timestamp(sqlite3_context *ctx, int argc,
 static void
 fn_from_iso8601_date(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	const char *s = (const char *)sqlite3_value_text(argv[0]);
-	struct iso_time t;
+	struct timeconv_iso t;
 
 	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || s == NULL) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	if (parse_iso8601(s, &t) < 0) {
-		fail_value(ctx, "from_iso8601_date", argv[0],
-		    "is not an ISO 8601 date (YYYY-MM-DD)");
-		return;
-	}
-	sqlite3_result_int64(ctx,
-	    days_from_civil(t.year, t.month, t.day) * SECS_PER_DAY);
+	if (arg_iso8601(ctx, argv[0], "from_iso8601_date",
+	    "is not an ISO 8601 date (YYYY-MM-DD)", &t) == 1)
+		sqlite3_result_int64(ctx, t.day * SECS_PER_DAY);
 }
 
 /* ------------------------------------------------------------------ */
@@ -884,7 +728,7 @@ trunc_epoch(const struct unit_def *u, int64_t sec)
 		c.month = 1;
 	else if (u->months == 3)
 		c.month = (c.month - 1) / 3 * 3 + 1;
-	return days_from_civil(c.year, c.month, 1) * SECS_PER_DAY;
+	return timeconv_days_from_civil(c.year, c.month, 1) * SECS_PER_DAY;
 }
 
 static void
@@ -912,13 +756,13 @@ add_months(int64_t sec, int64_t n)
 	int64_t y, total;
 	int m, d;
 
-	civil_from_days(days, &y, &m, &d);
+	timeconv_civil_from_days(days, &y, &m, &d);
 	total = y * 12 + (m - 1) + n;
 	y = floor_div(total, 12);
 	m = (int)(total - y * 12) + 1;
-	if (d > days_in_month(y, m))
-		d = days_in_month(y, m);
-	return days_from_civil(y, m, d) * SECS_PER_DAY + tod;
+	if (d > timeconv_days_in_month(y, m))
+		d = timeconv_days_in_month(y, m);
+	return timeconv_days_from_civil(y, m, d) * SECS_PER_DAY + tod;
 }
 
 static void
@@ -972,10 +816,10 @@ months_between(int64_t a, int64_t b)
 
 	if (b < a)
 		return -months_between(b, a);
-	civil_from_days(da, &ya, &ma, &dya);
-	civil_from_days(db, &yb, &mb, &dyb);
+	timeconv_civil_from_days(da, &ya, &ma, &dya);
+	timeconv_civil_from_days(db, &yb, &mb, &dyb);
 	diff = (yb - ya) * 12 + (mb - ma);
-	if (dyb == days_in_month(yb, mb) && dya > dyb)
+	if (dyb == timeconv_days_in_month(yb, mb) && dya > dyb)
 		dya = dyb;
 	rema = (dya - 1) * ms_day + (a - da * ms_day);
 	remb = (dyb - 1) * ms_day + (b - db * ms_day);

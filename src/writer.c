@@ -13,7 +13,7 @@
 
 struct queued {
 	struct batch *batch;
-	const char   *source;
+	const char   *source;	/* batch->source */
 };
 
 struct writer {
@@ -320,8 +320,12 @@ writer_submit(struct writer *w, struct batch *b, const char *source,
 		recycle(w, b);
 		return -1;
 	}
+	/* The caller's label may not outlive the call: the batch keeps a copy
+	 * until it is committed. */
+	free(b->source);
+	b->source = xstrdup(source);
 	w->queue[(w->head + w->count) % WRITER_QUEUE] =
-	    (struct queued){ b, source };
+	    (struct queued){ b, b->source };
 	w->count++;
 	pthread_cond_signal(&w->nonempty);
 	pthread_mutex_unlock(&w->mu);

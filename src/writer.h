@@ -41,10 +41,9 @@ struct writer *writer_start(struct store *s);
 struct batch *writer_batch(struct writer *w);
 
 /*
- * Queue a filled batch; blocks while the queue is full.  `source` labels its
- * rejected units and must stay valid until the batch is committed.  Returns
- * 0, or -1 with *err if the writer has failed (the batch is dropped, not
- * committed).
+ * Queue a filled batch; blocks while the queue is full.  `source` labels
+ * its rejected units (the batch keeps a copy).  Returns 0, or -1 with *err
+ * if the writer has failed (the batch is dropped, not committed).
  */
 int writer_submit(struct writer *w, struct batch *b, const char *source,
     char **err);
