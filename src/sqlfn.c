@@ -92,12 +92,12 @@ civil_from_epoch(int64_t sec, struct civil *c)
 static void
 iso_week(int64_t days, int64_t *wyear, int *week)
 {
-	int64_t thursday = days - floor_mod(days + 3, 7) + 3;
+	int64_t thursday = days - floor_mod(days + 3, 7) + 3, jan1;
 	int m, d;
 
 	timeconv_civil_from_days(thursday, wyear, &m, &d);
-	*week = (int)((thursday - timeconv_days_from_civil(*wyear, 1, 1)) / 7) +
-	    1;
+	jan1 = timeconv_days_from_civil(*wyear, 1, 1);
+	*week = (int)((thursday - jan1) / 7) + 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -345,9 +345,9 @@ fn_to_unixtime(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* ISO 8601 parsing                                                    */
 
 /*
- * Read the text argument v of fn as an ISO 8601 date or timestamp, in
- * Trino's spelling (timeconv.h) except that a fraction needs the seconds.
- * Same returns as arg_ts(); the error says v is not `what`.
+ * Read the text argument v of fn as an ISO 8601 date or timestamp: what
+ * timeconv_parse_iso8601() accepts, except that a fraction needs the
+ * seconds.  Same returns as arg_ts(); the error is "fn(): 'v' what".
  */
 static int
 arg_iso8601(sqlite3_context *ctx, sqlite3_value *v, const char *fn,
@@ -850,18 +850,32 @@ fn_date_diff(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 enum field { F_DOW, F_HOUR, F_MINUTE, F_DAY, F_MONTH, F_YEAR };
 
+/* What one of day_of_week(), hour(), ... returns: its sqlite3_user_data(). */
+static const struct field_def {
+	const char *name;	/* the SQL function, for error messages */
+	enum field  field;
+} field_defs[] = {
+	[F_DOW] = { "day_of_week", F_DOW },
+	[F_HOUR] = { "hour", F_HOUR },
+	[F_MINUTE] = { "minute", F_MINUTE },
+	[F_DAY] = { "day", F_DAY },
+	[F_MONTH] = { "month", F_MONTH },
+	[F_YEAR] = { "year", F_YEAR },
+};
+
 static void
-extract_field(sqlite3_context *ctx, sqlite3_value *v, const char *fn,
-    enum field f)
+fn_extract_field(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
+	const struct field_def *f = sqlite3_user_data(ctx);
 	struct civil c;
 	struct ts t;
 	int64_t out = 0;
 
-	if (arg_ts(ctx, v, fn, &t) != 1)
+	(void)argc;
+	if (arg_ts(ctx, argv[0], f->name, &t) != 1)
 		return;
 	civil_from_epoch(t.sec, &c);
-	switch (f) {
+	switch (f->field) {
 	case F_DOW: out = c.wday; break;
 	case F_HOUR: out = c.hour; break;
 	case F_MINUTE: out = c.minute; break;
@@ -870,48 +884,6 @@ extract_field(sqlite3_context *ctx, sqlite3_value *v, const char *fn,
 	case F_YEAR: out = c.year; break;
 	}
 	sqlite3_result_int64(ctx, out);
-}
-
-static void
-fn_day_of_week(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	extract_field(ctx, argv[0], "day_of_week", F_DOW);
-}
-
-static void
-fn_hour(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	extract_field(ctx, argv[0], "hour", F_HOUR);
-}
-
-static void
-fn_minute(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	extract_field(ctx, argv[0], "minute", F_MINUTE);
-}
-
-static void
-fn_day(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	extract_field(ctx, argv[0], "day", F_DAY);
-}
-
-static void
-fn_month(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	extract_field(ctx, argv[0], "month", F_MONTH);
-}
-
-static void
-fn_year(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	extract_field(ctx, argv[0], "year", F_YEAR);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1421,29 +1393,30 @@ static const struct fn_def {
 	int         nargs;
 	int         flags;
 	void      (*fn)(sqlite3_context *, int, sqlite3_value **);
+	const void *data;	/* for sqlite3_user_data(), or NULL */
 } fn_defs[] = {
 	/* Reads the clock: not deterministic, but harmless anywhere. */
-	{ "now", 0, SQLITE_INNOCUOUS, fn_now },
-	{ "from_unixtime", 1, PURE, fn_from_unixtime },
-	{ "to_unixtime", 1, PURE, fn_to_unixtime },
-	{ "from_iso8601_timestamp", 1, PURE, fn_from_iso8601_timestamp },
-	{ "from_iso8601_date", 1, PURE, fn_from_iso8601_date },
-	{ "to_iso8601", 1, PURE, fn_to_iso8601 },
-	{ "date_format", 2, PURE, fn_date_format },
-	{ "format_datetime", 2, PURE, fn_format_datetime },
-	{ "date_trunc", 2, PURE, fn_date_trunc },
-	{ "date_add", 3, PURE, fn_date_add },
-	{ "date_diff", 3, PURE, fn_date_diff },
-	{ "day_of_week", 1, PURE, fn_day_of_week },
-	{ "hour", 1, PURE, fn_hour },
-	{ "minute", 1, PURE, fn_minute },
-	{ "day", 1, PURE, fn_day },
-	{ "month", 1, PURE, fn_month },
-	{ "year", 1, PURE, fn_year },
-	{ "regexp_like", 2, PURE, fn_regexp_like },
-	{ "contains", 2, PURE, fn_contains },
-	{ "split_part", 3, PURE, fn_split_part },
-	{ "protocol_name", 1, PURE, fn_protocol_name },
+	{ "now", 0, SQLITE_INNOCUOUS, fn_now, NULL },
+	{ "from_unixtime", 1, PURE, fn_from_unixtime, NULL },
+	{ "to_unixtime", 1, PURE, fn_to_unixtime, NULL },
+	{ "from_iso8601_timestamp", 1, PURE, fn_from_iso8601_timestamp, NULL },
+	{ "from_iso8601_date", 1, PURE, fn_from_iso8601_date, NULL },
+	{ "to_iso8601", 1, PURE, fn_to_iso8601, NULL },
+	{ "date_format", 2, PURE, fn_date_format, NULL },
+	{ "format_datetime", 2, PURE, fn_format_datetime, NULL },
+	{ "date_trunc", 2, PURE, fn_date_trunc, NULL },
+	{ "date_add", 3, PURE, fn_date_add, NULL },
+	{ "date_diff", 3, PURE, fn_date_diff, NULL },
+	{ "day_of_week", 1, PURE, fn_extract_field, &field_defs[F_DOW] },
+	{ "hour", 1, PURE, fn_extract_field, &field_defs[F_HOUR] },
+	{ "minute", 1, PURE, fn_extract_field, &field_defs[F_MINUTE] },
+	{ "day", 1, PURE, fn_extract_field, &field_defs[F_DAY] },
+	{ "month", 1, PURE, fn_extract_field, &field_defs[F_MONTH] },
+	{ "year", 1, PURE, fn_extract_field, &field_defs[F_YEAR] },
+	{ "regexp_like", 2, PURE, fn_regexp_like, NULL },
+	{ "contains", 2, PURE, fn_contains, NULL },
+	{ "split_part", 3, PURE, fn_split_part, NULL },
+	{ "protocol_name", 1, PURE, fn_protocol_name, NULL },
 };
 
 int
@@ -1455,8 +1428,10 @@ sqlfn_register(sqlite3 *db)
 	for (i = 0; i < ARRAY_LEN(fn_defs); i++) {
 		const struct fn_def *f = &fn_defs[i];
 
+		/* SQLite never writes through data, it only hands it back. */
 		rc = sqlite3_create_function(db, f->name, f->nargs,
-		    SQLITE_UTF8 | f->flags, NULL, f->fn, NULL, NULL);
+		    SQLITE_UTF8 | f->flags, (void *)f->data, f->fn, NULL,
+		    NULL);
 		if (rc != SQLITE_OK)
 			return rc;
 	}

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "timeconv.h"
 #include "util.h"
 
 #define NONE SIZE_MAX
@@ -471,142 +472,31 @@ link_tokens(struct rw *rw)
 /* Dates in literals                                                   */
 
 /*
- * Days since 1970-01-01 (Howard Hinnant's algorithm).  sqlfn.c has the
- * same function; the copy keeps this module free of SQLite and of sqlfn.
- */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-month_days(int y, int m)
-{
-	static const int dim[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : dim[m - 1];
-}
-
-/* Read exactly n digits at *p, advancing it. */
-static int
-read_digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (!is_digit((unsigned char)(*p)[i]))
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
-/* An instant: whole epoch seconds plus frac_num / 10^frac_digits. */
-struct instant {
-	int64_t sec;
-	int64_t frac_num;
-	int     frac_digits;
-};
-
-/* Optional zone after a timestamp: [ ](Z|UTC|+HH[:MM]).  Seconds east. */
-static int
-read_zone(const char *p, int64_t *offset)
-{
-	int hh, mm = 0, sign;
-
-	*offset = 0;
-	if (*p == ' ' && p[1] != '\0')
-		p++;
-	if (*p == '\0' || strcmp(p, "Z") == 0 || strcmp(p, "UTC") == 0)
-		return 0;
-	if (*p != '+' && *p != '-')
-		return -1;
-	sign = *p++ == '-' ? -1 : 1;
-	if (read_digits(&p, 2, &hh) < 0 || hh > 23)
-		return -1;
-	if (*p == ':')
-		p++;
-	if (*p != '\0' && (read_digits(&p, 2, &mm) < 0 || mm > 59))
-		return -1;
-	if (*p != '\0')
-		return -1;
-	*offset = sign * (hh * 3600 + mm * 60);
-	return 0;
-}
-
-/* HH:MM[:SS[.f]] then an optional zone; adds to *in.  Returns 0 or -1. */
-static int
-read_clock(const char *p, struct instant *in)
-{
-	int hh, mi, ss = 0;
-	int64_t offset;
-
-	if (read_digits(&p, 2, &hh) < 0 || hh > 23 || *p++ != ':' ||
-	    read_digits(&p, 2, &mi) < 0 || mi > 59)
-		return -1;
-	if (*p == ':') {
-		p++;
-		if (read_digits(&p, 2, &ss) < 0 || ss > 59)
-			return -1;
-	}
-	if (*p == '.') {
-		for (p++; is_digit((unsigned char)*p); p++) {
-			if (++in->frac_digits > 12)	/* picoseconds */
-				return -1;
-			in->frac_num = in->frac_num * 10 + (*p - '0');
-		}
-		if (in->frac_digits == 0)
-			return -1;
-	}
-	if (read_zone(p, &offset) < 0)
-		return -1;
-	in->sec += hh * 3600 + mi * 60 + ss - offset;
-	return 0;
-}
-
-/*
- * A DATE ('YYYY-MM-DD') or TIMESTAMP ('YYYY-MM-DD[ HH:MM[:SS[.f]]][ zone]',
- * T accepted for the space) literal body.  Returns 0 or -1.
+ * A DATE ('YYYY-MM-DD') or TIMESTAMP ('YYYY-MM-DD[ HH:MM[:SS][.f]][ zone]',
+ * T accepted for the space; zone Z, UTC or +HH[:MM]) literal body: the
+ * strict subset of timeconv.h's ISO 8601, fraction digits up to
+ * picoseconds.  Returns 0 or -1.
  */
 static int
-parse_instant(const char *s, int date_only, struct instant *in)
+parse_literal(const char *s, int date_only, struct timeconv_iso *t)
 {
-	const char *p = s;
-	int y, m, d;
-
-	memset(in, 0, sizeof *in);
-	if (read_digits(&p, 4, &y) < 0 || *p++ != '-' ||
-	    read_digits(&p, 2, &m) < 0 || *p++ != '-' ||
-	    read_digits(&p, 2, &d) < 0 || m < 1 || m > 12 || d < 1 ||
-	    d > month_days(y, m))
+	if (timeconv_parse_iso8601(s, t) < 0)
 		return -1;
-	in->sec = days_from_civil(y, m, d) * 86400;
-	if (*p == '\0')
-		return 0;
-	if (date_only || (*p != ' ' && *p != 'T'))
+	if (date_only)
+		return (t->has & TIMECONV_TIME) ? -1 : 0;
+	if ((t->has & TIMECONV_LAX) || ((t->has & TIMECONV_TIME) &&
+	    !(t->has & TIMECONV_MINUTE)) ||
+	    t->frac_digits > TIMECONV_FRAC_DIGITS)
 		return -1;
-	return read_clock(p + 1, in);
+	return 0;
 }
 
 /* Decimal text of an instant: "1793491200", "-0.5", "1.25". */
 static char *
-instant_text(const struct instant *in)
+instant_text(const struct timeconv_iso *t)
 {
-	int64_t sec = in->sec, num = in->frac_num, den = 1;
-	int digits = in->frac_digits, i;
+	int64_t sec = t->sec, num = t->frac_ps, den = 1;
+	int digits = TIMECONV_FRAC_DIGITS, i;
 
 	for (i = 0; i < digits; i++)
 		den *= 10;
@@ -933,14 +823,14 @@ static int
 rule_literal(struct rw *rw, size_t i)
 {
 	int is_date = is_kw(rw, i, "date");
-	struct instant in;
+	struct timeconv_iso in;
 	char *body, *num;
 
 	if ((!is_date && !is_kw(rw, i, "timestamp")) || after_dot(rw, i) ||
 	    !is_string(rw, i + 1))
 		return 0;
 	body = string_body(rw, i + 1);
-	if (parse_instant(body, is_date, &in) < 0) {
+	if (parse_literal(body, is_date, &in) < 0) {
 		char *lit = clip_span(rw, i, i + 1);
 
 		fail(rw, tok_at(rw, i)->pos, "%s is not a valid %s; write %s",
@@ -1115,7 +1005,7 @@ text_risk(const struct rw *rw, const struct cmp *c)
 static char *
 suggest_time(const char *body, enum risk risk)
 {
-	struct instant in;
+	struct timeconv_iso in;
 	size_t n = strlen(body), k;
 	char ymd[11];
 
@@ -1132,7 +1022,7 @@ suggest_time(const char *body, enum risk risk)
 		    "year, or epoch seconds", body);
 	if (k > 0 && k == n && risk == RISK_TYPE)
 		return xasprintf("Write %s without quotes", body);
-	if (parse_instant(body, 0, &in) < 0)
+	if (parse_literal(body, 0, &in) < 0)
 		return xstrdup("Write the time as TIMESTAMP "
 		    "'YYYY-MM-DD HH:MM:SS' or as epoch seconds");
 	return xasprintf("Write TIMESTAMP '%s%s' or "

@@ -60,7 +60,7 @@ struct timeconv_iso {
 /*
  * Parse the whole NUL-terminated string s as
  *
- *	YYYY-MM-DD[(T|t| )HH[:MM[:SS][(.|,)f...]][[ ](Z|z|UTC|(+|-)HH[[:]MM])]]
+ *	YYYY-MM-DD[(T|t| )HH[:MM[:SS][(.|,)f...]][[ ](Z|z|UTC|(+|-)HH[:][MM])]]
  *
  * where the month and day must exist (2023-02-29 fails), HH is 00..23, MM
  * and SS are 00..59 (no leap second), the fraction has at least one digit

@@ -250,7 +250,7 @@ build_sqlfn_ext() {
 	SQLFN_EXT=$BENCH/sqlfn_ext.so
 	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -fPIC -shared \
 	    -I"$ROOT/src" $(pkg-config --cflags sqlite3 2>/dev/null) \
-	    -o "$SQLFN_EXT" "$HERE/sqlfn_ext.c" "$ROOT/src/util.c" ||
+	    -o "$SQLFN_EXT" "$HERE/sqlfn_ext.c" "$ROOT/src/util.c" "$ROOT/src/timeconv.c" ||
 	    die "cannot build the sqlfn extension"
 	sqlite3 :memory: -cmd ".load $SQLFN_EXT" "SELECT protocol_name(6)" |
 	    grep -qx TCP || die "the sqlfn extension does not load"
