@@ -31,6 +31,8 @@ struct level {
 	int            below_eof;
 	int            in_member;	/* inside a member (not at a boundary) */
 	int            done;		/* end reached (cleanly or by error) */
+	char          *deferred_err;	/* error found after output that was
+					 * returned first; reported next */
 	int64_t        consumed;	/* compressed bytes consumed (offsets) */
 };
 
@@ -112,6 +114,12 @@ inflate_level(struct input *in, int k, void *buf, size_t cap, char **err)
 {
 	struct level *l = &in->lv[k];
 
+	if (l->deferred_err) {
+		*err = l->deferred_err;
+		l->deferred_err = NULL;
+		l->done = 1;
+		return -1;
+	}
 	if (l->done)
 		return 0;
 	l->z.next_out = buf;
@@ -163,6 +171,12 @@ inflate_level(struct input *in, int k, void *buf, size_t cap, char **err)
 	}
 	return (ssize_t)(cap - l->z.avail_out);
 fail:
+	/* Bytes inflated before the damage are good: hand them out first. */
+	if (l->z.avail_out < cap) {
+		l->deferred_err = *err;
+		*err = NULL;
+		return (ssize_t)(cap - l->z.avail_out);
+	}
 	l->done = 1;
 	return -1;
 }
@@ -279,6 +293,7 @@ input_close(struct input *in)
 		free(in->lv[k].in);
 		if (in->lv[k].z_ready)
 			inflateEnd(&in->lv[k].z);
+		free(in->lv[k].deferred_err);
 	}
 	free(in->pending_err);
 	free(in);

@@ -213,10 +213,18 @@ where_in_sql(const char *sql, size_t off)
 	    sql + i);
 }
 
+/*
+ * An error SQLite reported for the statement that starts at stmt inside
+ * sql (its offsets count from the statement, ours from the whole text).
+ */
 static char *
-sql_error(struct query_engine *q, const char *sql, const char *what)
+sql_error(struct query_engine *q, const char *sql, const char *stmt,
+    const char *what)
 {
 	int off = sqlite3_error_offset(q->db);
+
+	if (off >= 0)
+		off += (int)(stmt - sql);
 	const char *msg = q->denied[0] ? q->denied : sqlite3_errmsg(q->db);
 	char hint[96] = "", *where, *text;
 
@@ -298,12 +306,13 @@ query_run(struct query_engine *q, const char *user_sql,
 		return QUERY_ERROR;
 	tail = sql;
 	while (*tail) {
+		const char *stmt = tail;
 		sqlite3_stmt *st = NULL;
 		int rc;
 
 		rc = sqlite3_prepare_v2(q->db, tail, -1, &st, &tail);
 		if (rc != SQLITE_OK) {
-			*err = sql_error(q, sql, "SQL error");
+			*err = sql_error(q, sql, stmt, "SQL error");
 			result = QUERY_ERROR;
 			break;
 		}
@@ -321,7 +330,7 @@ query_run(struct query_engine *q, const char *user_sql,
 			result = QUERY_CANCELLED;
 			*err = xstrdup("query cancelled");
 		} else if (rc != SQLITE_DONE) {
-			*err = sql_error(q, sql, "query failed");
+			*err = sql_error(q, sql, stmt, "query failed");
 			result = QUERY_ERROR;
 		}
 		sqlite3_finalize(st);

@@ -1083,6 +1083,11 @@ regex_refusal(const char *p)
 			p++;
 			continue;
 		}
+		/* glibc matches back-references by backtracking, which can
+		 * take exponential time inside one regexec() call, where
+		 * neither the progress handler nor Ctrl-C can stop it. */
+		if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+			return "back-references (\\1 ... \\9) are not supported";
 		if (*p == '[') {
 			struct sbuf skip = { 0 };
 

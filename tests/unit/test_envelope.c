@@ -200,6 +200,37 @@ test_firehose_and_bad_json(void)
 	free(log);
 }
 
-UNIT_MAIN(UNIT_CASE(test_text_lines), UNIT_CASE(test_gzip_members_and_nesting),
+/* Found by reading input.c after fuzzing: inflate() can return good output
+ * and a data error from the same call; the output must not be lost. */
+static void
+test_gzip_output_before_corruption(void)
+{
+	static const char hex[] =
+	    "1f8b0800000000000203335230343236313533b7b03430345048cdcbd43554"
+	    "3034d0034138c348c1c4c458c1d4c0c040c10c28a6600164189a1b40019c69"
+	    "66a0e0e8ecec1a10a2e0efcd6584c760235a196c4c2b834d6865b029250623"
+	    "0038837882bd010000";
+	unsigned char buf[sizeof hex / 2];
+	size_t i;
+	int rc, lines = 0;
+	char *log, *p;
+
+	for (i = 0; i < sizeof buf; i++) {
+		unsigned v;
+
+		sscanf(hex + 2 * i, "%2x", &v);
+		buf[i] = (unsigned char)v;
+	}
+	log = decode(buf, sizeof buf, &rc, NULL);
+	CHECK_INT(rc, -1);
+	for (p = log; (p = strstr(p, "OK|")) != NULL; p++)
+		lines++;
+	CHECK_INT(lines, 5);
+	CHECK(strstr(log, "E:gzip data is corrupt") != NULL);
+	free(log);
+}
+
+UNIT_MAIN(UNIT_CASE(test_text_lines),
+    UNIT_CASE(test_gzip_output_before_corruption), UNIT_CASE(test_gzip_members_and_nesting),
     UNIT_CASE(test_gzip_damage), UNIT_CASE(test_cloudwatch_payloads),
     UNIT_CASE(test_firehose_and_bad_json))

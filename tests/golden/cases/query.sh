@@ -29,3 +29,7 @@ $FLOWLENS query --db t.db --canned no-such-query; echo "exit $?"
 $FLOWLENS ingest --db t.db --log-format '${version} ${bad name}' "$DATA/bad-lines.log"; echo "exit $?"
 $FLOWLENS ingest --db t.db nothere.log; echo "exit $?"
 $FLOWLENS frobnicate; echo "exit $?"
+echo "== positions in later statements, regex limits"
+$FLOWLENS query --db t.db "SELECT 1 AS one;
+SELECT nosuch FROM flow_logs"; echo "exit $?"
+$FLOWLENS query --db t.db --output csv "SELECT count(*) AS n FROM flow_logs WHERE regexp_like(srcaddr, '^(1)\1')"; echo "exit $?"
