@@ -264,7 +264,7 @@ rewrite(const char *user_sql, char **err)
 }
 
 static int
-run_statement(struct query_engine *q, sqlite3_stmt *st,
+run_statement(sqlite3_stmt *st,
     const struct query_sink *sink, struct query_stats *stats)
 {
 	int rc, stop = 0;
@@ -285,7 +285,6 @@ run_statement(struct query_engine *q, sqlite3_stmt *st,
 	stats->vm_steps += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP,
 	    0);
 	stats->statements++;
-	(void)q;
 	return rc;
 }
 
@@ -325,7 +324,7 @@ query_run(struct query_engine *q, const char *user_sql,
 			result = QUERY_ERROR;
 			break;
 		}
-		rc = run_statement(q, st, sink, stats);
+		rc = run_statement(st, sink, stats);
 		if (rc == SQLITE_INTERRUPT || progress(q)) {
 			result = QUERY_CANCELLED;
 			*err = xstrdup("query cancelled");
