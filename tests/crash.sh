@@ -7,7 +7,7 @@
 # ROWS and KILLS can be set in the environment.  Needs the sqlite3 CLI.
 set -u
 FLOWLENS=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-ROWS=${ROWS:-400000}
+ROWS=${ROWS:-1000000}
 KILLS=${KILLS:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -41,14 +41,23 @@ crash_and_resume() {	# crash_and_resume NAME FILE
 	file=$2
 	db="$work/$name.db"
 	ref="$work/$name-ref.db"
+	t0=$(date +%s%N)
 	"$FLOWLENS" ingest --db "$ref" -q --no-progress "$file"
+	clean_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	# Kill between 1/6 and 2/5 of a clean ingest's time after each start:
+	# late enough that transactions commit in between (the writer commits
+	# every 200 000 records), early enough that the first runs are always
+	# killed while work remains, however fast the machine is today.
+	lo=$(( clean_ms / 6 ))
+	hi=$(( clean_ms * 2 / 5 ))
+	[ "$hi" -gt "$lo" ] || hi=$(( lo + 1 ))
 	kills=0
 	i=0
 	while [ "$i" -lt "$KILLS" ]; do
 		i=$((i + 1))
 		"$FLOWLENS" ingest --db "$db" -q --no-progress "$file" &
 		pid=$!
-		delay=$(random_ms 200 1300)
+		delay=$(random_ms "$lo" "$hi")
 		sleep_ms "$delay"
 		if kill -9 "$pid" 2>/dev/null; then
 			kills=$((kills + 1))
