@@ -8,6 +8,6 @@ for f in firehose.jsonl cloudwatch-firehose-s3.bin cloudwatch-double.gz cloudwat
 	$FLOWLENS ingest --db t.db "$DATA/$f"
 	echo "exit $?"
 done
-$FLOWLENS query --db t.db "SELECT s.source, s.records, s.errors, s.skipped FROM ingest_state s ORDER BY id" | sed "s#$DATA/##"
+$FLOWLENS query --db t.db "SELECT replace(s.source, '$DATA/', '') AS source, s.records, s.errors, s.skipped FROM ingest_state s ORDER BY id"
 $FLOWLENS query --db t.db "SELECT replace(location, '$DATA/', '') AS location, reason FROM ingest_errors ORDER BY id"
 $FLOWLENS query --db t.db "SELECT interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, start, action, log_status FROM flow_logs ORDER BY rowid"
