@@ -2,8 +2,11 @@
  * ingest.c - see ingest.h.
  */
 #include "ingest.h"
+#include "ingest_source.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,33 +35,26 @@
 
 struct ingest {
 	const struct ingest_options *opt;
-	struct store          *store;
+	struct store          *store;		/* the writer's connection */
+	struct store          *ctl;		/* checkpoints: ingest_source_state */
+	pthread_mutex_t        lock;		/* ctl, fatal, sum, progress */
 	struct writer         *writer;
 	struct flow_format     user_format;	/* --log-format or v2 default */
 	struct ingest_summary *sum;
 	double                 started;
 	double                 next_progress;
-	int64_t                parsed;		/* records parsed so far */
-	int64_t                bytes;		/* decoded bytes so far */
-	unsigned               units;		/* unit ends seen (clock pacing) */
+	_Atomic int64_t        parsed;		/* records parsed so far */
+	_Atomic int64_t        bytes;		/* decoded bytes so far */
+	atomic_int             failing;		/* fatal is set */
 	char                  *fatal;		/* first fatal error */
 };
 
-/* Reading state of one source. */
-struct source_ctx {
-	struct ingest       *ing;
-	const char          *label;	/* identity: ingest_errors.source */
-	const char          *display;	/* name in locations */
-	int64_t              origin;	/* ingest_state.id */
-	struct flow_format   header;	/* format from the last header line */
-	int                  have_header;
-	struct batch        *batch;
-	double               batch_started;
-	struct flow_record   rec;
-	int64_t              raw_size_at_end;	/* set when the input ended */
-	int64_t              last_offset;	/* resume point after the last */
-	int64_t              last_line;		/* complete unit */
-	struct envelope_sink sink;		/* callbacks below, ctx = this */
+/* Source kinds with a prefix; anything else is a path.  Live kinds run on
+ * threads of their own. */
+static int ingest_demo(struct ingest *ing, const char *spec);
+
+static const struct source_kind source_kinds[] = {
+	{ "demo:", 1, ingest_demo },
 };
 
 static const struct flow_format *
@@ -76,19 +72,24 @@ show_progress(struct ingest *ing, double now, int final)
 
 	if (!ing->opt->progress)
 		return;
-	if (!final && now < ing->next_progress)
-		return;
-	ing->next_progress = now + 0.25;
-	writer_stats(ing->writer, &ws);
-	if (final) {
-		fputs("\r\033[K", stderr);
+	if (pthread_mutex_trylock(&ing->lock) != 0)
+		return;		/* another source is drawing it */
+	if (!final && now < ing->next_progress) {
+		pthread_mutex_unlock(&ing->lock);
 		return;
 	}
-	fprintf(stderr, "\r\033[K  %lld records stored, %.0f records/s, "
-	    "%.1f MB read, %lld rejected", (long long)ws.records,
-	    elapsed > 0 ? (double)ing->parsed / elapsed : 0.0,
-	    (double)ing->bytes / 1e6, (long long)ws.rejected);
+	ing->next_progress = now + 0.25;
+	writer_stats(ing->writer, &ws);
+	if (final)
+		fputs("\r\033[K", stderr);
+	else
+		fprintf(stderr, "\r\033[K  %lld records stored, %.0f records/s, "
+		    "%.1f MB read, %lld rejected", (long long)ws.records,
+		    elapsed > 0 ? (double)atomic_load(&ing->parsed) / elapsed :
+		    0.0, (double)atomic_load(&ing->bytes) / 1e6,
+		    (long long)ws.rejected);
 	fflush(stderr);
+	pthread_mutex_unlock(&ing->lock);
 }
 
 static void
@@ -136,7 +137,8 @@ on_line(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
 	if (parse_line(active_format(sc), line, len, &sc->rec, reason,
 	    sizeof reason) == 0) {
 		batch_add_record(sc->batch, &sc->rec);
-		sc->ing->parsed++;
+		atomic_fetch_add_explicit(&sc->ing->parsed, 1,
+		    memory_order_relaxed);
 		return;
 	}
 	location_text(sc, loc, where, sizeof where);
@@ -179,17 +181,25 @@ flush_batch(struct source_ctx *sc, int64_t offset, int64_t line, int final)
 	b->cp.line = line;
 	/* raw_size marks "read to the end"; only the final batch may say so. */
 	b->cp.raw_size = final ? sc->raw_size_at_end : 0;
-	b->cp.cursor = sc->have_header ? xstrdup(sc->header.spec) : NULL;
+	if (sc->cursor)
+		b->cp.cursor = xstrdup(sc->cursor);
+	else
+		b->cp.cursor = sc->have_header ? xstrdup(sc->header.spec) : NULL;
+	b->on_commit = sc->on_commit;
+	b->on_commit_arg = sc->on_commit_arg;
 	sc->batch = writer_batch(ing->writer);
 	sc->batch_started = now_monotonic();
 	if (writer_submit(ing->writer, b, sc->label, &err) < 0) {
-		if (ing->fatal == NULL)
-			ing->fatal = err;
-		else
-			free(err);
+		ingest_fail(ing, err);
 		return -1;
 	}
 	return 0;
+}
+
+int
+source_flush(struct source_ctx *sc)
+{
+	return flush_batch(sc, sc->last_offset, sc->last_line, 0);
 }
 
 static int
@@ -202,26 +212,29 @@ on_unit_end(void *ctx, int64_t offset, int64_t line)
 	double now = 0;
 	/* The clock is read every 64 units: at full speed, reading it per
 	 * line cost more than the metrics. */
-	int tick = (++ing->units & 63) == 0;
+	int tick = (++sc->units & 63) == 0;
+	size_t max_records = sc->max_records ? sc->max_records : BATCH_RECORDS;
+	double max_age = sc->max_age > 0 ? sc->max_age : BATCH_MAX_AGE;
 
-	ing->bytes += offset - sc->last_offset;
+	atomic_fetch_add_explicit(&ing->bytes, offset - sc->last_offset,
+	    memory_order_relaxed);
 	sc->last_offset = offset;
 	sc->last_line = line;
 	if (tick)
 		now = now_monotonic();
-	if (b->nrecords >= BATCH_RECORDS || batch_bytes(b) >= BATCH_BYTES ||
+	if (b->nrecords >= max_records || batch_bytes(b) >= BATCH_BYTES ||
 	    (tick && (b->nrecords || b->nerrors) &&
-	    now - sc->batch_started > BATCH_MAX_AGE)) {
+	    now - sc->batch_started > max_age)) {
 		if (flush_batch(sc, offset, line, 0) < 0)
 			return 1;
 	}
 	if (tick)
 		show_progress(ing, now, 0);
-	return ing->opt->stop && *ing->opt->stop;
+	return ingest_stopping(ing);
 }
 
 
-static void
+void
 source_begin(struct source_ctx *sc, struct ingest *ing, const char *label,
     const char *display, int64_t origin)
 {
@@ -236,10 +249,10 @@ source_begin(struct source_ctx *sc, struct ingest *ing, const char *label,
 	sc->batch_started = now_monotonic();
 }
 
-static int
-source_end(struct source_ctx *sc, int64_t offset, int64_t line)
+int
+source_end(struct source_ctx *sc)
 {
-	int rc = flush_batch(sc, offset, line, 1);
+	int rc = flush_batch(sc, sc->last_offset, sc->last_line, 1);
 
 	writer_release(sc->ing->writer, sc->batch);
 	sc->batch = NULL;
@@ -322,14 +335,18 @@ ingest_fd(struct ingest *ing, int fd, const char *label, const char *display,
 		st.st_size = 0;
 	resumable = resumable && S_ISREG(st.st_mode);
 	if (resumable) {
-		if (store_source_rows(ing->store, label, &rows, &nrows,
-		    &err) < 0)
+		pthread_mutex_lock(&ing->lock);
+		rc = store_source_rows(ing->ctl, label, &rows, &nrows, &err);
+		pthread_mutex_unlock(&ing->lock);
+		if (rc < 0)
 			goto fatal;
 		idx = match_source_row(fd, rows, nrows);
 	}
 	if (idx >= 0) {
 		if (rows[idx].raw_size == (int64_t)st.st_size) {
+			pthread_mutex_lock(&ing->lock);
 			ing->sum->unchanged++;
+			pthread_mutex_unlock(&ing->lock);
 			store_source_rows_free(rows, nrows);
 			return 0;
 		}
@@ -343,15 +360,17 @@ ingest_fd(struct ingest *ing, int fd, const char *label, const char *display,
 		if (got < 0)
 			got = 0;
 		fingerprint(head, (size_t)got, fp);
-		if (store_source_create(ing->store, label, kind,
-		    resumable ? fp : NULL, got, &origin, &err) < 0)
+		pthread_mutex_lock(&ing->lock);
+		rc = store_source_create(ing->ctl, label, kind,
+		    resumable ? fp : NULL, got, &origin, &err);
+		pthread_mutex_unlock(&ing->lock);
+		if (rc < 0)
 			goto fatal;
 	}
 	if (input_open(&in, fd, &err) < 0) {
-		fprintf(stderr, "flowlens: %s: %s\n", display, err);
+		ingest_source_failed(ing, display, err);
 		free(err);
 		store_source_rows_free(rows, nrows);
-		ing->sum->failed++;
 		return 0;
 	}
 	source_begin(&sc, ing, label, display, origin);
@@ -374,17 +393,13 @@ ingest_fd(struct ingest *ing, int fd, const char *label, const char *display,
 		free(err);
 		err = NULL;
 	}
-	sc.raw_size_at_end = (ing->opt->stop && *ing->opt->stop) ? 0 :
-	    (int64_t)st.st_size;
-	rc = source_end(&sc, sc.last_offset, sc.last_line);
+	sc.raw_size_at_end = ingest_stopping(ing) ? 0 : (int64_t)st.st_size;
+	rc = source_end(&sc);
 	input_close(in);
 	return rc;
 fatal:
 	store_source_rows_free(rows, nrows);
-	if (ing->fatal == NULL)
-		ing->fatal = err;
-	else
-		free(err);
+	ingest_fail(ing, err);
 	return -1;
 }
 
@@ -456,18 +471,6 @@ bad:
 	return -1;
 }
 
-static void
-sleep_seconds(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
-}
-
 /* Synthetic live traffic: records stamped with the current time. */
 static int
 ingest_demo(struct ingest *ing, const char *spec)
@@ -481,16 +484,16 @@ ingest_demo(struct ingest *ing, const char *spec)
 	int64_t rows, origin, n = 0;
 	uint64_t seed;
 
+	struct source_row *row;
+
 	if (ingest_demo_params(spec, &rate, &duration, &rows, &seed,
 	    &err) < 0 ||
-	    store_source_create(ing->store, spec, "demo", NULL, 0, &origin,
-	    &err) < 0) {
-		if (ing->fatal == NULL)
-			ing->fatal = err;
-		else
-			free(err);
+	    ingest_source_state(ing, spec, "demo", &row, &err) < 0) {
+		ingest_fail(ing, err);
 		return -1;
 	}
+	origin = row->id;
+	store_source_rows_free(row, 1);
 	memset(&go, 0, sizeof go);
 	go.seed = seed;
 	go.start = now_epoch();
@@ -505,11 +508,10 @@ ingest_demo(struct ingest *ing, const char *spec)
 		size_t len;
 
 		if ((duration > 0 && elapsed >= duration) ||
-		    (rows > 0 && n >= rows) || (ing->opt->stop &&
-		    *ing->opt->stop) || ing->fatal)
+		    (rows > 0 && n >= rows) || ingest_stopping(ing))
 			break;
 		if ((double)n >= elapsed * rate) {
-			sleep_seconds(0.02);
+			ingest_sleep(ing, 0.02);
 			if (on_unit_end(&sc, sc.last_offset, n))
 				break;
 			continue;
@@ -523,62 +525,214 @@ ingest_demo(struct ingest *ing, const char *spec)
 			break;
 	}
 	gen_free(g);
-	return source_end(&sc, sc.last_offset, sc.last_line);
+	return source_end(&sc);
 }
 
+/* Forget what the store holds of a file, for --reread. */
 static int
-ingest_one(struct ingest *ing, const char *source)
+forget_file(struct ingest *ing, const char *resolved)
+{
+	struct source_row *rows;
+	size_t n, i;
+	char *err = NULL;
+	int rc;
+
+	pthread_mutex_lock(&ing->lock);
+	rc = store_source_rows(ing->ctl, resolved, &rows, &n, &err);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = store_source_forget(ing->ctl, rows[i].id, &err);
+	pthread_mutex_unlock(&ing->lock);
+	if (rc == 0)
+		store_source_rows_free(rows, n);
+	else
+		ingest_fail(ing, err);
+	return rc;
+}
+
+static const struct source_kind *
+source_kind_of(const char *source)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof source_kinds / sizeof source_kinds[0]; i++)
+		if (strncmp(source, source_kinds[i].prefix,
+		    strlen(source_kinds[i].prefix)) == 0)
+			return &source_kinds[i];
+	return NULL;
+}
+
+/* Read one file or stdin source on the calling thread. */
+static int
+ingest_path(struct ingest *ing, const char *source)
 {
 	char resolved[PATH_MAX];
 	int fd, rc;
 
 	if (strcmp(source, "-") == 0)
 		return ingest_fd(ing, 0, "-", "stdin", "stdin", 0);
-	if (strncmp(source, "demo:", 5) == 0)
-		return ingest_demo(ing, source);
 	fd = open(source, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "flowlens: cannot open %s: %s\n", source,
-		    strerror(errno));
-		ing->sum->failed++;
+		char why[256];
+
+		snprintf(why, sizeof why, "cannot open: %s", strerror(errno));
+		ingest_source_failed(ing, source, why);
 		return 0;
 	}
 	if (realpath(source, resolved) == NULL)
 		snprintf(resolved, sizeof resolved, "%s", source);
-	if (ing->opt->reread) {
-		struct source_row *rows;
-		size_t n, i;
-		char *err = NULL;
-
-		if (store_source_rows(ing->store, resolved, &rows, &n,
-		    &err) < 0) {
-			ing->fatal = err;
-			close(fd);
-			return -1;
-		}
-		for (i = 0; i < n && ing->fatal == NULL; i++)
-			if (store_source_forget(ing->store, rows[i].id,
-			    &err) < 0)
-				ing->fatal = err;
-		store_source_rows_free(rows, n);
-		if (ing->fatal) {
-			close(fd);
-			return -1;
-		}
+	if (ing->opt->reread && forget_file(ing, resolved) < 0) {
+		close(fd);
+		return -1;
 	}
 	rc = ingest_fd(ing, fd, resolved, source, "file", 1);
 	close(fd);
 	return rc;
 }
 
+struct live_thread {
+	pthread_t                 tid;
+	struct ingest            *ing;
+	const struct source_kind *kind;
+	const char               *spec;
+};
+
+static void *
+live_main(void *arg)
+{
+	struct live_thread *lt = arg;
+
+	lt->kind->run(lt->ing, lt->spec);
+	return NULL;
+}
+
+const struct ingest_options *
+ingest_opts(const struct ingest *ing)
+{
+	return ing->opt;
+}
+
+const struct flow_format *
+ingest_user_format(const struct ingest *ing)
+{
+	return &ing->user_format;
+}
+
+int
+ingest_stopping(const struct ingest *ing)
+{
+	return (ing->opt->stop && *ing->opt->stop) ||
+	    atomic_load_explicit(&ing->failing, memory_order_relaxed);
+}
+
+void
+ingest_fail(struct ingest *ing, char *err)
+{
+	pthread_mutex_lock(&ing->lock);
+	if (ing->fatal == NULL) {
+		ing->fatal = err;
+		err = NULL;
+	}
+	atomic_store(&ing->failing, 1);
+	pthread_mutex_unlock(&ing->lock);
+	free(err);
+}
+
+void
+ingest_source_failed(struct ingest *ing, const char *display,
+    const char *why)
+{
+	pthread_mutex_lock(&ing->lock);
+	ing->sum->failed++;
+	if (ing->opt->progress)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "flowlens: %s: %s\n", display, why);
+	pthread_mutex_unlock(&ing->lock);
+}
+
+int
+ingest_sleep(struct ingest *ing, double seconds)
+{
+	double until = now_monotonic() + seconds;
+
+	while (!ingest_stopping(ing)) {
+		double left = until - now_monotonic();
+		struct timespec ts;
+
+		if (left <= 0)
+			return 0;
+		if (left > 0.05)
+			left = 0.05;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(left * 1e9);
+		nanosleep(&ts, NULL);
+	}
+	return 1;
+}
+
+int
+ingest_source_state(struct ingest *ing, const char *label, const char *kind,
+    struct source_row **row, char **err)
+{
+	struct source_row *rows = NULL;
+	size_t n = 0;
+	int64_t id;
+	int rc;
+
+	pthread_mutex_lock(&ing->lock);
+	rc = store_source_rows(ing->ctl, label, &rows, &n, err);
+	if (rc == 0 && n == 0) {
+		free(rows);
+		rc = store_source_create(ing->ctl, label, kind, NULL, 0, &id,
+		    err);
+		if (rc == 0)
+			rc = store_source_rows(ing->ctl, label, &rows, &n, err);
+		if (rc == 0 && n == 0) {
+			free(rows);
+			*err = xasprintf("ingest_state row for %s vanished",
+			    label);
+			rc = -1;
+		}
+	}
+	pthread_mutex_unlock(&ing->lock);
+	if (rc < 0)
+		return -1;
+	/* Keep the newest (rows[0]); drop the older ones' strings. */
+	store_source_rows_free_strings(rows + 1, n - 1);
+	*row = rows;
+	return 0;
+}
+
+int
+source_feed(struct source_ctx *sc, const void *data, size_t len,
+    int64_t line_base, char **err)
+{
+	struct input *in;
+	int rc;
+
+	if (input_open_mem(&in, data, len, err) < 0)
+		return -1;
+	rc = envelope_run(read_input, in, sc->last_offset, line_base,
+	    &sc->sink, err);
+	input_close(in);
+	return rc;
+}
+
+void
+source_reject(struct source_ctx *sc, const char *location,
+    const char *reason, const void *raw, size_t raw_len)
+{
+	batch_add_error(sc->batch, location, reason, raw, raw_len);
+}
+
 int
 ingest_run(const struct ingest_options *opt, char *const *sources,
     int nsources, struct ingest_summary *sum, char **err)
 {
+	struct live_thread *live;
 	struct writer_stats ws;
 	struct ingest ing;
 	char *werr = NULL;
-	int i, rc = 0;
+	int i, nlive = 0, rc = 0;
 
 	memset(sum, 0, sizeof *sum);
 	memset(&ing, 0, sizeof ing);
@@ -596,14 +750,43 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 		format_free(&ing.user_format);
 		return -1;
 	}
+	if (store_open(&ing.ctl, opt->db_path, err) < 0) {
+		store_close(ing.store);
+		format_free(&ing.user_format);
+		return -1;
+	}
+	pthread_mutex_init(&ing.lock, NULL);
 	ing.writer = writer_start(ing.store);
 	ing.started = now_monotonic();
-	for (i = 0; i < nsources && !ing.fatal; i++) {
-		if (opt->stop && *opt->stop)
+	live = xcalloc((size_t)nsources + 1, sizeof *live);
+	for (i = 0; i < nsources; i++) {
+		const struct source_kind *k = source_kind_of(sources[i]);
+		struct live_thread *lt = &live[nlive];
+
+		if (k == NULL || !k->live)
+			continue;
+		lt->ing = &ing;
+		lt->kind = k;
+		lt->spec = sources[i];
+		if (pthread_create(&lt->tid, NULL, live_main, lt) != 0) {
+			ingest_fail(&ing, xasprintf("cannot start a thread for "
+			    "%s: %s", sources[i], strerror(errno)));
 			break;
-		if (ingest_one(&ing, sources[i]) < 0)
+		}
+		nlive++;
+	}
+	for (i = 0; i < nsources && !ingest_stopping(&ing); i++) {
+		const struct source_kind *k = source_kind_of(sources[i]);
+
+		if (k && k->live)
+			continue;
+		if ((k ? k->run(&ing, sources[i]) :
+		    ingest_path(&ing, sources[i])) < 0)
 			break;
 	}
+	for (i = 0; i < nlive; i++)
+		pthread_join(live[i].tid, NULL);
+	free(live);
 	show_progress(&ing, now_monotonic(), 1);
 	if (writer_finish(ing.writer, &ws, &werr) < 0 && ing.fatal == NULL)
 		ing.fatal = werr;
@@ -613,9 +796,11 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 	sum->rejected = ws.rejected;
 	sum->skipped = ws.skipped;
 	sum->seconds = now_monotonic() - ing.started;
-	sum->bytes = ing.bytes;
+	sum->bytes = atomic_load(&ing.bytes);
 	sum->interrupted = opt->stop && *opt->stop;
+	store_close(ing.ctl);
 	store_close(ing.store);
+	pthread_mutex_destroy(&ing.lock);
 	format_free(&ing.user_format);
 	if (ing.fatal) {
 		*err = ing.fatal;

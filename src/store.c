@@ -353,7 +353,7 @@ store_source_rows(struct store *s, const char *source,
 }
 
 void
-store_source_rows_free(struct source_row *rows, size_t n)
+store_source_rows_free_strings(struct source_row *rows, size_t n)
 {
 	size_t i;
 
@@ -362,7 +362,14 @@ store_source_rows_free(struct source_row *rows, size_t n)
 		free(rows[i].kind);
 		free(rows[i].fingerprint);
 		free(rows[i].cursor);
+		memset(&rows[i], 0, sizeof rows[i]);
 	}
+}
+
+void
+store_source_rows_free(struct source_row *rows, size_t n)
+{
+	store_source_rows_free_strings(rows, n);
 	free(rows);
 }
 

@@ -56,6 +56,8 @@ sqlite3 *store_db(struct store *s);
 int store_source_rows(struct store *s, const char *source,
     struct source_row **rows, size_t *n, char **err);
 void store_source_rows_free(struct source_row *rows, size_t n);
+/* Free the strings of n rows but not the array (rows are zeroed). */
+void store_source_rows_free_strings(struct source_row *rows, size_t n);
 
 /* Insert a new ingest_state row and return its id in *id. */
 int store_source_create(struct store *s, const char *source, const char *kind,
