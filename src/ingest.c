@@ -52,9 +52,10 @@ struct ingest {
 /* Source kinds with a prefix; anything else is a path.  Live kinds run on
  * threads of their own. */
 static int ingest_demo(struct ingest *ing, const char *spec);
+static int check_demo(const char *spec, char **err);
 
 static const struct source_kind source_kinds[] = {
-	{ "demo:", 1, ingest_demo },
+	{ "demo:", 1, ingest_demo, check_demo },
 };
 
 static const struct flow_format *
@@ -116,6 +117,8 @@ on_line(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
 	struct source_ctx *sc = ctx;
 	char reason[512], where[512];
 
+	if (sc->discard)
+		return;
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	if (parse_is_blank(line, len)) {
@@ -154,6 +157,8 @@ on_reject(void *ctx, const struct unit_loc *loc, const char *reason,
 	struct source_ctx *sc = ctx;
 	char where[512];
 
+	if (sc->discard)
+		return;
 	location_text(sc, loc, where, sizeof where);
 	batch_add_error(sc->batch, where, reason, raw, raw_len);
 }
@@ -164,7 +169,8 @@ on_skip(void *ctx, const struct unit_loc *loc)
 	struct source_ctx *sc = ctx;
 
 	(void)loc;
-	sc->batch->skipped++;
+	if (!sc->discard)
+		sc->batch->skipped++;
 }
 
 /* Hand the current batch, with checkpoint, to the writer. */
@@ -215,6 +221,9 @@ on_unit_end(void *ctx, int64_t offset, int64_t line)
 	int tick = (++sc->units & 63) == 0;
 	size_t max_records = sc->max_records ? sc->max_records : BATCH_RECORDS;
 	double max_age = sc->max_age > 0 ? sc->max_age : BATCH_MAX_AGE;
+
+	if (sc->discard)
+		return 1;
 
 	atomic_fetch_add_explicit(&ing->bytes, offset - sc->last_offset,
 	    memory_order_relaxed);
@@ -281,6 +290,63 @@ read_input(void *src, void *buf, size_t cap, char **err)
 	return (long)input_read(src, buf, cap, err);
 }
 
+/* A file read with --follow: at its end, wait for it to grow. */
+struct tail {
+	struct input      *in;
+	struct source_ctx *sc;
+	const char        *path;	/* to notice rotation */
+	int                fd;
+	int                stopped;	/* ended by stop, mid-unit maybe */
+	int                rotated;	/* path now names another file */
+};
+
+/* 1 if `path` no longer names the open file, or the file shrank. */
+static int
+tail_rotated(const struct tail *t)
+{
+	struct stat a, b;
+
+	if (fstat(t->fd, &a) < 0 || stat(t->path, &b) < 0)
+		return 1;
+	return a.st_ino != b.st_ino || a.st_dev != b.st_dev ||
+	    (int64_t)a.st_size < input_raw_bytes(t->in);
+}
+
+/*
+ * read_input for --follow: never reports the end of a plain file while the
+ * ingest runs; it commits what was read (so records are visible within a
+ * second), then polls.  Stopping ends the read with an error, so a partial
+ * last line is not taken for a whole one; rotation ends it normally.
+ */
+static long
+read_tail(void *src, void *buf, size_t cap, char **err)
+{
+	struct tail *t = src;
+	struct batch *b;
+
+	for (;;) {
+		long n = (long)input_read(t->in, buf, cap, err);
+
+		if (n != 0)
+			return n;
+		b = t->sc->batch;
+		if ((b->nrecords || b->nerrors || b->skipped) &&
+		    source_flush(t->sc) < 0)
+			return 0;
+		if (tail_rotated(t)) {
+			t->rotated = 1;
+			return 0;
+		}
+		if (ingest_sleep(t->sc->ing, 0.25)) {
+			/* What the envelope still holds is a partial unit. */
+			t->sc->discard = 1;
+			t->stopped = 1;
+			*err = xstrdup("stopped");
+			return -1;
+		}
+	}
+}
+
 /* Record a stream failure (bad gzip, read error) as a rejected unit. */
 static void
 reject_stream(struct source_ctx *sc, int64_t line, const char *what)
@@ -318,10 +384,16 @@ match_source_row(int fd, struct source_row *rows, size_t n)
 	return -1;
 }
 
+/*
+ * Read one file descriptor.  resumable: a regular file with a checkpoint by
+ * identity.  follow: keep reading as it grows; returns 1 when the path was
+ * rotated (read it again as a new file).
+ */
 static int
 ingest_fd(struct ingest *ing, int fd, const char *label, const char *display,
-    const char *kind, int resumable)
+    const char *kind, int resumable, int follow)
 {
+	struct tail tail;
 	struct source_row *rows = NULL;
 	struct source_ctx sc;
 	struct input *in = NULL;
@@ -343,7 +415,7 @@ ingest_fd(struct ingest *ing, int fd, const char *label, const char *display,
 		idx = match_source_row(fd, rows, nrows);
 	}
 	if (idx >= 0) {
-		if (rows[idx].raw_size == (int64_t)st.st_size) {
+		if (rows[idx].raw_size == (int64_t)st.st_size && !follow) {
 			pthread_mutex_lock(&ing->lock);
 			ing->sum->unchanged++;
 			pthread_mutex_unlock(&ing->lock);
@@ -388,15 +460,26 @@ ingest_fd(struct ingest *ing, int fd, const char *label, const char *display,
 		reject_stream(&sc, line, err);
 		free(err);
 		err = NULL;
-	} else if (envelope_run(read_input, in, offset, line, &sc.sink, &err) < 0) {
-		reject_stream(&sc, sc.last_line, err);
+	} else {
+		memset(&tail, 0, sizeof tail);
+		tail.in = in;
+		tail.sc = &sc;
+		tail.path = label;
+		tail.fd = fd;
+		follow = follow && resumable && input_gzip_levels(in) == 0;
+		if (envelope_run(follow ? read_tail : read_input,
+		    follow ? (void *)&tail : (void *)in, offset, line, &sc.sink,
+		    &err) < 0 && !tail.stopped)
+			reject_stream(&sc, sc.last_line, err);
 		free(err);
 		err = NULL;
 	}
-	sc.raw_size_at_end = ingest_stopping(ing) ? 0 : (int64_t)st.st_size;
+	/* A followed file is never "read to its end": it may grow. */
+	sc.raw_size_at_end = ingest_stopping(ing) || follow ? 0 :
+	    (int64_t)st.st_size;
 	rc = source_end(&sc);
 	input_close(in);
-	return rc;
+	return rc < 0 ? rc : follow && tail.rotated;
 fatal:
 	store_source_rows_free(rows, nrows);
 	ingest_fail(ing, err);
@@ -469,6 +552,16 @@ bad:
 	    "demo:rate=N,duration=D,rows=N,seed=S (rate in records/s, "
 	    "duration like 30s, 5m, 1h)", spec);
 	return -1;
+}
+
+static int
+check_demo(const char *spec, char **err)
+{
+	double rate, duration;
+	int64_t rows;
+	uint64_t seed;
+
+	return ingest_demo_params(spec, &rate, &duration, &rows, &seed, err);
 }
 
 /* Synthetic live traffic: records stamped with the current time. */
@@ -561,15 +654,23 @@ source_kind_of(const char *source)
 	return NULL;
 }
 
+int
+ingest_check_source(const char *spec, char **err)
+{
+	const struct source_kind *k = source_kind_of(spec);
+
+	return k && k->check ? k->check(spec, err) : 0;
+}
+
 /* Read one file or stdin source on the calling thread. */
 static int
-ingest_path(struct ingest *ing, const char *source)
+ingest_path_once(struct ingest *ing, const char *source, int reread)
 {
 	char resolved[PATH_MAX];
 	int fd, rc;
 
 	if (strcmp(source, "-") == 0)
-		return ingest_fd(ing, 0, "-", "stdin", "stdin", 0);
+		return ingest_fd(ing, 0, "-", "stdin", "stdin", 0, 0);
 	fd = open(source, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		char why[256];
@@ -580,20 +681,44 @@ ingest_path(struct ingest *ing, const char *source)
 	}
 	if (realpath(source, resolved) == NULL)
 		snprintf(resolved, sizeof resolved, "%s", source);
-	if (ing->opt->reread && forget_file(ing, resolved) < 0) {
+	if (reread && forget_file(ing, resolved) < 0) {
 		close(fd);
 		return -1;
 	}
-	rc = ingest_fd(ing, fd, resolved, source, "file", 1);
+	rc = ingest_fd(ing, fd, resolved, source, "file", 1, ing->opt->follow);
 	close(fd);
 	return rc;
 }
 
+/* A path with --follow, on its own thread: read, and again after each
+ * rotation, until the ingest stops. */
+static int
+ingest_path_follow(struct ingest *ing, const char *source)
+{
+	int rc = ingest_path_once(ing, source, ing->opt->reread);
+
+	while (rc == 1 && !ingest_stopping(ing)) {
+		/* Rotated: wait for the new file to appear, like tail -F. */
+		while (access(source, F_OK) != 0)
+			if (ingest_sleep(ing, 0.25))
+				return 0;
+		rc = ingest_path_once(ing, source, 0);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* A path or "-", read once on the calling thread. */
+static int
+ingest_path(struct ingest *ing, const char *source)
+{
+	return ingest_path_once(ing, source, ing->opt->reread);
+}
+
 struct live_thread {
-	pthread_t                 tid;
-	struct ingest            *ing;
-	const struct source_kind *kind;
-	const char               *spec;
+	pthread_t      tid;
+	struct ingest *ing;
+	int          (*run)(struct ingest *, const char *);
+	const char    *spec;
 };
 
 static void *
@@ -601,8 +726,30 @@ live_main(void *arg)
 {
 	struct live_thread *lt = arg;
 
-	lt->kind->run(lt->ing, lt->spec);
+	lt->run(lt->ing, lt->spec);
 	return NULL;
+}
+
+/*
+ * How a source is read: *run, and whether on a thread of its own (live
+ * kinds; with --follow, files too, since they never end).
+ */
+static int
+source_runner(const struct ingest *ing, const char *spec,
+    int (**run)(struct ingest *, const char *))
+{
+	const struct source_kind *k = source_kind_of(spec);
+
+	if (k) {
+		*run = k->run;
+		return k->live;
+	}
+	if (ing->opt->follow && strcmp(spec, "-") != 0) {
+		*run = ingest_path_follow;
+		return 1;
+	}
+	*run = ingest_path;
+	return 0;
 }
 
 const struct ingest_options *
@@ -760,13 +907,11 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 	ing.started = now_monotonic();
 	live = xcalloc((size_t)nsources + 1, sizeof *live);
 	for (i = 0; i < nsources; i++) {
-		const struct source_kind *k = source_kind_of(sources[i]);
 		struct live_thread *lt = &live[nlive];
 
-		if (k == NULL || !k->live)
+		if (!source_runner(&ing, sources[i], &lt->run))
 			continue;
 		lt->ing = &ing;
-		lt->kind = k;
 		lt->spec = sources[i];
 		if (pthread_create(&lt->tid, NULL, live_main, lt) != 0) {
 			ingest_fail(&ing, xasprintf("cannot start a thread for "
@@ -776,12 +921,11 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 		nlive++;
 	}
 	for (i = 0; i < nsources && !ingest_stopping(&ing); i++) {
-		const struct source_kind *k = source_kind_of(sources[i]);
+		int (*run)(struct ingest *, const char *);
 
-		if (k && k->live)
+		if (source_runner(&ing, sources[i], &run))
 			continue;
-		if ((k ? k->run(&ing, sources[i]) :
-		    ingest_path(&ing, sources[i])) < 0)
+		if (run(&ing, sources[i]) < 0)
 			break;
 	}
 	for (i = 0; i < nlive; i++)

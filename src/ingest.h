@@ -24,6 +24,8 @@ struct ingest_options {
 	int         reread;	/* 1: forget checkpoints and stored records of
 				 * these sources first (--reread) */
 	int         quiet;	/* 1: no summary line */
+	int         follow;	/* 1: live sources keep running until *stop
+				 * (--follow) */
 	/* Set asynchronously (signal handler) to stop at the next unit. */
 	volatile sig_atomic_t *stop;
 };
@@ -48,6 +50,13 @@ struct ingest_summary {
  */
 int ingest_run(const struct ingest_options *opt, char *const *sources,
     int nsources, struct ingest_summary *summary, char **err);
+
+/*
+ * Check a SOURCE argument's syntax before anything is read (so a typo is a
+ * usage error, not a failure halfway): 0, or -1 with *err saying what is
+ * wrong and the accepted form.  Paths are not checked here.
+ */
+int ingest_check_source(const char *spec, char **err);
 
 /* Parse a demo: source spec; 0 or -1 with *err. */
 int ingest_demo_params(const char *spec, double *rate, double *duration,

@@ -60,6 +60,8 @@ struct source_ctx {
 	 * unit end past either (0 = the defaults). */
 	size_t               max_records;
 	double               max_age;
+	int                  discard;	/* 1: drop further units (the rest of
+					 * the input is an unfinished unit) */
 	struct envelope_sink sink;	/* decode into this source */
 };
 
@@ -75,6 +77,8 @@ struct source_kind {
 	 * ingest_source_failed() and returns 0.
 	 */
 	int       (*run)(struct ingest *ing, const char *spec);
+	/* Check the spec's syntax (see ingest_check_source), or NULL. */
+	int       (*check)(const char *spec, char **err);
 };
 
 /*

@@ -78,7 +78,7 @@ static const char usage_main[] =
 "Run 'flowlens help COMMAND' or 'flowlens COMMAND --help' for details.\n";
 
 static const char usage_ingest[] =
-"usage: flowlens ingest [--db PATH] [--log-format FMT] [--reread]\n"
+"usage: flowlens ingest [--db PATH] [--log-format FMT] [--reread] [--follow]\n"
 "                       [--quiet] [--no-progress] SOURCE...\n"
 "\n"
 "Read flow-log records into the store, exactly once.  SOURCE is:\n"
@@ -89,6 +89,7 @@ static const char usage_ingest[] =
 "  -           standard input (read from the start every time)\n"
 "  demo:[rate=N,duration=D,rows=N,seed=S]\n"
 "              synthetic live traffic (default 200 records/s until Ctrl-C)\n"
+"Live sources (demo:) run side by side on threads of their own.\n"
 "\n"
 "The record format is, in order: the last header line seen in the input,\n"
 "--log-format, the default v2 format.\n"
@@ -99,6 +100,10 @@ static const char usage_ingest[] =
 "                     ('${version} ${account-id} ...') or bare field names\n"
 "  --reread           forget what was read from these files before (their\n"
 "                     checkpoints and stored records) and read them again\n"
+"  --follow           keep reading: plain files are tailed as they grow\n"
+"                     (records committed within a second; a renamed or\n"
+"                     truncated file is followed to the new file at the\n"
+"                     path, like tail -F) until Ctrl-C or SIGTERM\n"
 "  --no-progress      no live progress line (default: on a terminal)\n"
 "  -q, --quiet        no summary line\n"
 "\n"
@@ -201,6 +206,7 @@ cmd_ingest(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "log-format", required_argument, NULL, 'F' },
 		{ "reread", no_argument, NULL, 'R' },
+		{ "follow", no_argument, NULL, 'f' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -218,6 +224,7 @@ cmd_ingest(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'F': opt.log_format = optarg; break;
 		case 'R': opt.reread = 1; break;
+		case 'f': opt.follow = 1; break;
 		case 'P': no_progress = 1; break;
 		case 'q': opt.quiet = 1; break;
 		case 'h': fputs(usage_ingest, stdout); return EXIT_OK;
@@ -228,13 +235,7 @@ cmd_ingest(int argc, char **argv)
 		return usage_error(usage_ingest, "ingest needs at least one "
 		    "SOURCE (a file, - for stdin, or demo:)%s", "");
 	for (c = optind; c < argc; c++) {
-		double rate, duration;
-		int64_t rows;
-		uint64_t seed;
-
-		if (strncmp(argv[c], "demo:", 5) == 0 &&
-		    ingest_demo_params(argv[c], &rate, &duration, &rows, &seed,
-		    &err) < 0) {
+		if (ingest_check_source(argv[c], &err) < 0) {
 			c = usage_error(usage_ingest, "%s", err);
 			free(err);
 			return c;
