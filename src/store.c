@@ -15,11 +15,19 @@
  * row was a tenth of the insert cost.  Shapes are cached, least recently used
  * replaced.
  */
-#define INSERT_SHAPES 8
+#define INSERT_SHAPES 16
 #define EXTRA_SHAPE_BIT ((uint64_t)1 << 63)
+/*
+ * Records of one shape are inserted INSERT_ROWS at a time by one
+ * multi-row INSERT: one statement run per INSERT_ROWS rows instead of one
+ * per row saves the per-run work (opening and closing the table and index
+ * cursors, resetting the statement), about a fifth of the writer's time.
+ */
+#define INSERT_ROWS 32
 
 struct insert_shape {
 	uint64_t      shape;	/* present bitmap | EXTRA_SHAPE_BIT if extra */
+	int           rows;	/* rows per statement: 1 or INSERT_ROWS */
 	sqlite3_stmt *st;	/* NULL: slot unused */
 	uint64_t      used;	/* LRU clock */
 };
@@ -169,16 +177,20 @@ check_schema_version(struct store *s, char **err)
 	return 0;
 }
 
-/* The INSERT for records with exactly this shape (origin always bound 1st). */
+/*
+ * The INSERT of `rows` records with exactly this shape (each row's origin
+ * bound first, then its present columns in column order, then extra).
+ */
 static sqlite3_stmt *
-insert_for_shape(struct store *s, uint64_t shape, char **err)
+insert_for_shape(struct store *s, uint64_t shape, int rows, char **err)
 {
 	struct insert_shape *slot = &s->shapes[0];
 	struct sbuf sql = { 0 };
-	int col, params = 1, i, rc;
+	int col, params = 1, i, r, rc;
 
 	for (i = 0; i < INSERT_SHAPES; i++) {
-		if (s->shapes[i].st && s->shapes[i].shape == shape) {
+		if (s->shapes[i].st && s->shapes[i].shape == shape &&
+		    s->shapes[i].rows == rows) {
 			s->shapes[i].used = ++s->clock;
 			return s->shapes[i].st;
 		}
@@ -197,10 +209,13 @@ insert_for_shape(struct store *s, uint64_t shape, char **err)
 		sbuf_appends(&sql, ", extra");
 		params++;
 	}
-	sbuf_appends(&sql, ") VALUES (?");
-	for (i = 1; i < params; i++)
-		sbuf_appends(&sql, ", ?");
-	sbuf_appends(&sql, ")");
+	sbuf_appends(&sql, ") VALUES ");
+	for (r = 0; r < rows; r++) {
+		sbuf_appends(&sql, r ? ", (?" : "(?");
+		for (i = 1; i < params; i++)
+			sbuf_appends(&sql, ", ?");
+		sbuf_appends(&sql, ")");
+	}
 	sqlite3_finalize(slot->st);
 	slot->st = NULL;
 	rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT,
@@ -211,6 +226,7 @@ insert_for_shape(struct store *s, uint64_t shape, char **err)
 		return NULL;
 	}
 	slot->shape = shape;
+	slot->rows = rows;
 	slot->used = ++s->clock;
 	return slot->st;
 }
@@ -464,40 +480,90 @@ step_reset(struct store *s, sqlite3_stmt *st, char **err, const char *what)
 	return 0;
 }
 
-static int
-write_records(struct store *s, const struct batch *b, char **err)
+static uint64_t
+record_shape(const struct flow_record *r)
 {
-	struct flow_record r;
-	size_t pos = 0;
+	return r->present | (r->extra.len ? EXTRA_SHAPE_BIT : 0);
+}
 
-	memset(&r, 0, sizeof r);
-	while (batch_next_record(b, &pos, &r)) {
-		uint64_t shape = r.present | (r.extra.len ? EXTRA_SHAPE_BIT : 0);
-		sqlite3_stmt *st = insert_for_shape(s, shape, err);
-		int col, p = 1;
+/* Bind record r's values from parameter *p on. */
+static void
+bind_record(sqlite3_stmt *st, int *p, int64_t origin,
+    const struct flow_record *r)
+{
+	int col;
 
-		if (st == NULL)
+	sqlite3_bind_int64(st, (*p)++, origin);
+	for (col = 0; col < FLOW_COL_COUNT; col++) {
+		const struct field_def *f;
+
+		if (!record_has(r, col))
+			continue;
+		f = field_for_column(col);
+		if (f->type == FIELD_TEXT || f->type == FIELD_ADDR)
+			sqlite3_bind_text(st, (*p)++, r->sptr[col],
+			    (int)r->slen[col], SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, (*p)++, r->ival[col]);
+	}
+	if (r->extra.len)
+		sqlite3_bind_text(st, (*p)++, r->extra.data,
+		    (int)r->extra.len, SQLITE_STATIC);
+}
+
+/* Insert n records of one shape: a multi-row INSERT when n is full. */
+static int
+insert_run(struct store *s, int64_t origin, const struct flow_record *run,
+    int n, char **err)
+{
+	sqlite3_stmt *st;
+	int i, p = 1;
+
+	if (n == INSERT_ROWS) {
+		if ((st = insert_for_shape(s, record_shape(&run[0]), n,
+		    err)) == NULL)
 			return -1;
-		sqlite3_bind_int64(st, p++, b->origin);
-		for (col = 0; col < FLOW_COL_COUNT; col++) {
-			const struct field_def *f;
-
-			if (!record_has(&r, col))
-				continue;
-			f = field_for_column(col);
-			if (f->type == FIELD_TEXT || f->type == FIELD_ADDR)
-				sqlite3_bind_text(st, p++, r.sptr[col],
-				    (int)r.slen[col], SQLITE_STATIC);
-			else
-				sqlite3_bind_int64(st, p++, r.ival[col]);
-		}
-		if (r.extra.len)
-			sqlite3_bind_text(st, p, r.extra.data,
-			    (int)r.extra.len, SQLITE_STATIC);
+		for (i = 0; i < n; i++)
+			bind_record(st, &p, origin, &run[i]);
+		return step_reset(s, st, err, "cannot insert records");
+	}
+	for (i = 0; i < n; i++) {
+		if ((st = insert_for_shape(s, record_shape(&run[i]), 1,
+		    err)) == NULL)
+			return -1;
+		p = 1;
+		bind_record(st, &p, origin, &run[i]);
 		if (step_reset(s, st, err, "cannot insert a record") < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* The batch's records, in order, in runs of one shape. */
+static int
+write_records(struct store *s, const struct batch *b, char **err)
+{
+	struct flow_record run[INSERT_ROWS];
+	size_t pos = 0;
+	int n = 0;
+
+	memset(run, 0, sizeof run);
+	while (batch_next_record(b, &pos, &run[n])) {
+		if (n > 0 && record_shape(&run[n]) != record_shape(&run[0])) {
+			struct flow_record next = run[n];
+
+			if (insert_run(s, b->origin, run, n, err) < 0)
+				return -1;
+			run[0] = next;
+			n = 0;
+		}
+		if (++n == INSERT_ROWS) {
+			if (insert_run(s, b->origin, run, n, err) < 0)
+				return -1;
+			n = 0;
+		}
+	}
+	return insert_run(s, b->origin, run, n, err);
 }
 
 static int
