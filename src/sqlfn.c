@@ -1389,6 +1389,155 @@ fn_protocol_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* ------------------------------------------------------------------ */
+/* distinct_count: count(DISTINCT x) with a hash set                   */
+
+/*
+ * SQLite counts DISTINCT values by inserting each into a temporary b-tree;
+ * a hash set does the same work in a fraction of the time.  Values compare
+ * as SQLite's DISTINCT compares them under the BINARY collation: NULLs are
+ * not counted, an integer equals the real of the same value (1 = 1.0), text
+ * compares by its bytes, text never equals a blob.
+ */
+struct dset {
+	uint64_t     *hashes;	/* 0: empty slot */
+	uint32_t     *offs;	/* key offset in keys */
+	size_t        cap, n;	/* slots (power of 2), used */
+	struct sbuf   keys;	/* tag byte, 4-byte length, bytes; per key */
+};
+
+static uint64_t
+dset_hash(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ? h : 1;
+}
+
+static void
+dset_grow(struct dset *d)
+{
+	size_t cap = d->cap ? d->cap * 2 : 256, i;
+	uint64_t *hashes = xcalloc(cap, sizeof *hashes);
+	uint32_t *offs = xmalloc(cap * sizeof *offs);
+
+	for (i = 0; i < d->cap; i++) {
+		size_t j;
+
+		if (d->hashes[i] == 0)
+			continue;
+		for (j = d->hashes[i] & (cap - 1); hashes[j];
+		    j = (j + 1) & (cap - 1))
+			continue;
+		hashes[j] = d->hashes[i];
+		offs[j] = d->offs[i];
+	}
+	free(d->hashes);
+	free(d->offs);
+	d->hashes = hashes;
+	d->offs = offs;
+	d->cap = cap;
+}
+
+/* Add key (tag, bytes) unless present. */
+static void
+dset_add(struct dset *d, char tag, const void *data, size_t len)
+{
+	unsigned char head[5];
+	uint64_t h;
+	size_t j;
+
+	head[0] = (unsigned char)tag;
+	memcpy(head + 1, &(uint32_t){ (uint32_t)len }, 4);
+	h = dset_hash(head, 5) ^ dset_hash(data, len) * 31;
+	h = h ? h : 1;
+	if ((d->n + 1) * 4 > d->cap * 3)
+		dset_grow(d);
+	for (j = h & (d->cap - 1); d->hashes[j]; j = (j + 1) & (d->cap - 1)) {
+		const char *k = d->keys.data + d->offs[j];
+
+		if (d->hashes[j] == h && memcmp(k, head, 5) == 0 &&
+		    memcmp(k + 5, data, len) == 0)
+			return;
+	}
+	d->hashes[j] = h;
+	d->offs[j] = (uint32_t)d->keys.len;
+	sbuf_append(&d->keys, head, 5);
+	sbuf_append(&d->keys, data, len);
+	d->n++;
+}
+
+static void
+fn_distinct_count_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct dset **pd = sqlite3_aggregate_context(ctx, sizeof *pd);
+	sqlite3_value *v = argv[0];
+	double r;
+	int64_t i;
+
+	(void)argc;
+	if (pd == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if (*pd == NULL)
+		*pd = xcalloc(1, sizeof **pd);
+	if ((*pd)->keys.len > UINT32_MAX / 2) {
+		sqlite3_result_error(ctx, "count(DISTINCT): too many values "
+		    "for memory", -1);
+		return;
+	}
+	switch (sqlite3_value_type(v)) {
+	case SQLITE_NULL:
+		break;
+	case SQLITE_INTEGER:
+		i = sqlite3_value_int64(v);
+		dset_add(*pd, 'n', &i, sizeof i);
+		break;
+	case SQLITE_FLOAT:
+		r = sqlite3_value_double(v);
+		if (r >= -9.2e18 && r <= 9.2e18 && r == (double)(int64_t)r) {
+			i = (int64_t)r;
+			dset_add(*pd, 'n', &i, sizeof i);
+		} else if (r == r) {
+			dset_add(*pd, 'r', &r, sizeof r);
+		} else {
+			dset_add(*pd, 'N', "", 0);	/* NaN: stored as NULL */
+		}
+		break;
+	case SQLITE_TEXT:
+		dset_add(*pd, 't', sqlite3_value_text(v),
+		    (size_t)sqlite3_value_bytes(v));
+		break;
+	default:
+		dset_add(*pd, 'b', sqlite3_value_blob(v),
+		    (size_t)sqlite3_value_bytes(v));
+		break;
+	}
+}
+
+static void
+fn_distinct_count_final(sqlite3_context *ctx)
+{
+	struct dset **pd = sqlite3_aggregate_context(ctx, 0);
+	int64_t n = 0;
+
+	if (pd && *pd) {
+		n = (int64_t)(*pd)->n;
+		free((*pd)->hashes);
+		free((*pd)->offs);
+		sbuf_free(&(*pd)->keys);
+		free(*pd);
+		*pd = NULL;
+	}
+	sqlite3_result_int64(ctx, n);
+}
+
+/* ------------------------------------------------------------------ */
 /* Registration                                                        */
 
 #define PURE	(SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS)
@@ -1440,5 +1589,7 @@ sqlfn_register(sqlite3 *db)
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	return SQLITE_OK;
+	return sqlite3_create_function(db, "distinct_count", 1,
+	    SQLITE_UTF8 | PURE, NULL, NULL, fn_distinct_count_step,
+	    fn_distinct_count_final);
 }
