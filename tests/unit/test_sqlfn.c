@@ -517,8 +517,8 @@ test_distinct_count(void)
 	    " (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)"
 	    " SELECT i FROM n);";
 	static const char *const checks[] = {
-	    "SELECT count(*) FROM (SELECT g, distinct_count(v) AS a,"
-	    " count(DISTINCT v) AS b FROM t GROUP BY g) WHERE a = b",
+	    ("SELECT count(*) FROM (SELECT g, distinct_count(v) AS a,"
+	    " count(DISTINCT v) AS b FROM t GROUP BY g) WHERE a = b"),
 	    "SELECT distinct_count(v) = count(DISTINCT v) FROM t",
 	    "SELECT distinct_count(v) FROM t WHERE g = 2",
 	    "SELECT distinct_count(v) FROM t WHERE g = 1",
