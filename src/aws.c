@@ -1242,7 +1242,8 @@ attempt(struct aws_client *c, const struct aws_request *req,
 		explicit_bzero(line.data, line.len);
 		sbuf_reset(&line);
 	}
-	hdr = curl_slist_append(hdr, "Expect:");
+	/* No "Expect:" removal line: libcurl 7.88 lists it in SignedHeaders
+	 * without sending it, and AWS refuses the request. */
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:%s", c->aws->region,
 	    req->service == AWS_LOGS ? "logs" : "s3");
 	curl_easy_setopt(h, CURLOPT_URL, req->url);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cwlogs.h"
 #include "envelope.h"
 #include "format.h"
 #include "gen.h"
@@ -56,6 +57,7 @@ static int check_demo(const char *spec, char **err);
 
 static const struct source_kind source_kinds[] = {
 	{ "demo:", 1, ingest_demo, check_demo },
+	{ "cwlogs:", 1, cwlogs_run, cwlogs_check },
 };
 
 static const struct flow_format *
