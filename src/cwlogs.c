@@ -148,7 +148,7 @@ cwlogs_parse_page(const char *body, size_t len, struct cwlogs_page *out,
     char **err)
 {
 	json_error_t je;
-	json_t *root = json_loadb(body, len, 0, &je), *events, *ev;
+	json_t *root = json_loadb(body, len, JSON_ALLOW_NUL, &je), *events, *ev;
 	size_t i;
 
 	memset(out, 0, sizeof *out);

@@ -22,6 +22,7 @@
 #include "gen.h"
 #include "input.h"
 #include "parse.h"
+#include "s3src.h"
 #include "store.h"
 #include "util.h"
 #include "writer.h"
@@ -58,6 +59,7 @@ static int check_demo(const char *spec, char **err);
 static const struct source_kind source_kinds[] = {
 	{ "demo:", 1, ingest_demo, check_demo },
 	{ "cwlogs:", 1, cwlogs_run, cwlogs_check },
+	{ "s3://", 1, s3src_run, s3src_check },
 };
 
 static const struct flow_format *

@@ -10,16 +10,25 @@
 //     the keys it hands out are accepted by the CloudWatch side until they
 //     expire;
 //   * the container credentials endpoint (GET /container/creds, checks the
-//     Authorization token).
+//     Authorization token);
+//   * S3: s3rver (npm) holds buckets and objects; in front of it a gate that
+//     checks what s3rver does not: the SigV4 signature (aws4, service s3),
+//     x-amz-content-sha256 against the body, Content-MD5 and
+//     x-amz-checksum-sha256 (BadDigest), as S3 does.
 // Test scripts drive it through unsigned /_control/ requests.
 //
-// usage: node standin.mjs            prints "PORT n" once listening on
-//                                    127.0.0.1 (an ephemeral port)
+// usage: node standin.mjs DIR        prints "PORT n", "S3PORT n" (the
+//                                    signed S3 gate) and "S3RAW n" (s3rver
+//                                    itself, unsigned, for fixtures), each
+//                                    on 127.0.0.1, ephemeral; DIR holds
+//                                    s3rver's files
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 
 const require = createRequire(process.env.AWS_NODE_MODULES + '/');
 const aws4 = require('aws4');
+const S3rver = require('s3rver');
 
 const REGION = process.env.STANDIN_REGION || 'us-east-1';
 const MAX_SKEW_MS = 5 * 60 * 1000;
@@ -34,6 +43,7 @@ const state = {
   stats: { requests: 0, filterCalls: 0, signatureOk: 0, signatureBad: 0,
            throttled: 0, errors: 0, emptyPages: 0, imdsCreds: 0,
            tokensPut: 0, containerCreds: 0, keysUsed: {},
+           s3: { ok: 0, refused: 0, byMethod: {}, lastRefusal: '' },
            served: {} },  // eventId -> times returned
   imds: { role: 'flowlens-test-role', ttlSeconds: 3600, serial: 0,
           tokens: new Map() },
@@ -82,6 +92,8 @@ function checkSignature(req, body, service) {
   for (const need of ['host', 'x-amz-date'])
     if (!signed.includes(need)) return [403, 'InvalidSignatureException',
       `${need} must be a signed header`];
+  if (service === 's3' && !signed.includes('x-amz-content-sha256'))
+    return [403, 'InvalidSignatureException', 'x-amz-content-sha256 must be signed'];
   if (service === 'logs' && !signed.includes('x-amz-target'))
     return [403, 'InvalidSignatureException', 'x-amz-target must be signed'];
   const amzDate = req.headers['x-amz-date'];
@@ -293,6 +305,65 @@ function control(req, res, body) {
   }
 }
 
+
+// --------------------------------------------------------------- S3 gate
+
+function s3Error(res, status, code, message) {
+  state.stats.s3.refused++;
+  state.stats.s3.lastRefusal = code;
+  res.writeHead(status, { 'Content-Type': 'application/xml' });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code>` +
+    `<Message>${message}</Message></Error>`);
+}
+
+function s3Gate(rawPort) {
+  return http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', c => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const sha = crypto.createHash('sha256').update(body).digest('hex');
+      const claimed = req.headers['x-amz-content-sha256'];
+      if (!claimed) return s3Error(res, 400, 'InvalidRequest',
+        'Missing required header for this request: x-amz-content-sha256');
+      if (claimed !== 'UNSIGNED-PAYLOAD' && claimed !== sha)
+        return s3Error(res, 400, 'XAmzContentSHA256Mismatch',
+          'The provided x-amz-content-sha256 header does not match what was computed.');
+      const bad = checkSignature(req, body, 's3');
+      if (bad) {
+        const code = bad[1] === 'UnrecognizedClientException' ?
+          'InvalidAccessKeyId' : bad[1] === 'ExpiredTokenException' ?
+          'ExpiredToken' : 'SignatureDoesNotMatch';
+        return s3Error(res, 403, code, bad[2]);
+      }
+      const md5 = req.headers['content-md5'];
+      if (md5 && md5 !== crypto.createHash('md5').update(body).digest('base64'))
+        return s3Error(res, 400, 'BadDigest',
+          'The Content-MD5 you specified did not match what we received.');
+      const cs = req.headers['x-amz-checksum-sha256'];
+      if (cs && cs !== crypto.createHash('sha256').update(body).digest('base64'))
+        return s3Error(res, 400, 'BadDigest',
+          'The SHA256 you specified did not match the calculated checksum.');
+      if (state.faults.s3Deny) return s3Error(res, 403, 'AccessDenied',
+        'Access Denied');
+      state.stats.s3.ok++;
+      state.stats.s3.byMethod[req.method] =
+        (state.stats.s3.byMethod[req.method] || 0) + 1;
+      const headers = { ...req.headers };
+      for (const h of ['authorization', 'x-amz-security-token',
+          'x-amz-content-sha256', 'x-amz-date', 'host'])
+        delete headers[h];
+      const up = http.request({ host: '127.0.0.1', port: rawPort,
+        method: req.method, path: req.url, headers }, r => {
+        res.writeHead(r.statusCode, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', e => s3Error(res, 500, 'InternalError', String(e)));
+      up.end(body);
+    });
+  });
+}
+
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', c => chunks.push(c));
@@ -316,7 +387,14 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 30000;
-server.listen(0, '127.0.0.1', () => {
-  console.log('PORT ' + server.address().port);
-});
+const s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true,
+  directory: process.argv[2], configureBuckets: [{ name: 'flowlogs' },
+  { name: 'archive' }] });
+const raw = await s3rver.run();
+const gate = s3Gate(raw.port);
+await new Promise(r => gate.listen(0, '127.0.0.1', r));
+await new Promise(r => server.listen(0, '127.0.0.1', r));
+console.log('PORT ' + server.address().port);
+console.log('S3PORT ' + gate.address().port);
+console.log('S3RAW ' + raw.port);
 process.on('SIGTERM', () => process.exit(0));

@@ -11,6 +11,13 @@
  *   - aws_parse_error() returns NUL-terminated strings or NULL.
  *   - aws_parse_credentials_json() returns 0 with both keys non-empty, or
  *     -1 with a message that never quotes the input beyond 300 bytes.
+ *   - cwlogs_parse_page() (FilterLogEvents JSON) returns 0 with every event
+ *     holding an id, a stream and a message of the stated length, or -1
+ *     with a message; cwlogs_seen_load() of the same bytes as a stored
+ *     checkpoint keeps ids at or after its floor and round-trips through
+ *     cwlogs_seen_cursor().
+ *   - s3_parse_list() (ListObjectsV2 XML) returns objects with non-empty
+ *     keys and an ETag, or -1 with a message.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -20,6 +27,8 @@
 
 #include "aws.h"
 #include "aws_ini.h"
+#include "cwlogs.h"
+#include "s3.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
@@ -66,6 +75,59 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(err && *err);
 		CHECK(strlen(err) < 600);
 		free(err);
+	}
+	{
+		struct cwlogs_page page;
+
+		if (cwlogs_parse_page(raw, size, &page, &err) == 0) {
+			for (i = 0; i < page.n; i++) {
+				CHECK(page.events[i].id && *page.events[i].id);
+				CHECK(page.events[i].stream);
+				CHECK(strlen(page.events[i].message) <=
+				    page.events[i].message_len);
+			}
+			cwlogs_page_free(&page);
+		} else {
+			CHECK(err && *err);
+			free(err);
+		}
+		err = NULL;
+	}
+	{
+		struct cwlogs_seen seen = { 0 }, again = { 0 };
+		char *text = malloc(size + 1), *cursor;
+
+		memcpy(text, raw, size);
+		text[size] = '\0';
+		if (cwlogs_seen_load(&seen, text, &err) == 0) {
+			cursor = cwlogs_seen_cursor(&seen);
+			CHECK(cwlogs_seen_load(&again, cursor, &err) == 0);
+			CHECK(again.n == seen.n && again.floor_ms ==
+			    seen.floor_ms);
+			free(cursor);
+		} else {
+			CHECK(err && *err);
+			free(err);
+		}
+		err = NULL;
+		cwlogs_seen_free(&seen);
+		cwlogs_seen_free(&again);
+		free(text);
+	}
+	{
+		struct s3_list list;
+
+		if (s3_parse_list(raw, size, &list, &err) == 0) {
+			for (i = 0; i < list.n; i++) {
+				CHECK(list.objects[i].key &&
+				    *list.objects[i].key);
+				CHECK(list.objects[i].etag);
+			}
+			s3_list_free(&list);
+		} else {
+			CHECK(err && *err);
+			free(err);
+		}
 	}
 	free(raw);
 	return 0;
