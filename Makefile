@@ -36,7 +36,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
 # Debian packages: to build, to run the tests, to benchmark.
 DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev \
               libcurl4-openssl-dev libssl-dev
-DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux
+DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux nodejs npm curl
 DEPS_BENCH := sqlite3 nodejs npm valgrind
 
 .PHONY: all run check bench deps deps-test clean unit fuzz

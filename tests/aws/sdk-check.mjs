@@ -6,7 +6,7 @@
 // Prints ok/FAIL lines; exits non-zero on failure.
 import { createRequire } from 'node:module';
 
-const require = createRequire(process.env.AWS_NODE_MODULES + '/');
+const require = createRequire(process.env.FLOWLENS_NODE_MODULES + '/');
 const { CloudWatchLogsClient, FilterLogEventsCommand,
   paginateFilterLogEvents } = require('@aws-sdk/client-cloudwatch-logs');
 

@@ -26,7 +26,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 
-const require = createRequire(process.env.AWS_NODE_MODULES + '/');
+const require = createRequire(process.env.FLOWLENS_NODE_MODULES + '/');
 const aws4 = require('aws4');
 const S3rver = require('s3rver');
 
@@ -43,6 +43,7 @@ const state = {
   stats: { requests: 0, filterCalls: 0, signatureOk: 0, signatureBad: 0,
            throttled: 0, errors: 0, emptyPages: 0, imdsCreds: 0,
            tokensPut: 0, containerCreds: 0, keysUsed: {},
+           handlerNs: 0,  // time spent answering FilterLogEvents
            s3: { ok: 0, refused: 0, byMethod: {}, lastRefusal: '' },
            served: {} },  // eventId -> times returned
   imds: { role: 'flowlens-test-role', ttlSeconds: 3600, serial: 0,
@@ -140,9 +141,19 @@ function checkSignature(req, body, service) {
 // --------------------------------------------------------------- logs
 
 function filterLogEvents(res, p) {
+  const t0 = process.hrtime.bigint();
+  try { return filterLogEventsTimed(res, p); } finally {
+    state.stats.handlerNs += Number(process.hrtime.bigint() - t0);
+  }
+}
+
+function filterLogEventsTimed(res, p) {
   const s = state.stats;
   s.filterCalls++;
   const f = state.faults;
+  if (f.logsDeny) return awsError(res, 400, 'AccessDeniedException',
+    'User: arn:aws:iam::123456789012:user/test is not authorized to ' +
+    'perform: logs:FilterLogEvents');
   if (f.throttleEvery && s.filterCalls % f.throttleEvery === 0) {
     s.throttled++;
     return awsError(res, 400, 'ThrottlingException', 'Rate exceeded');
@@ -353,8 +364,11 @@ function s3Gate(rawPort) {
       for (const h of ['authorization', 'x-amz-security-token',
           'x-amz-content-sha256', 'x-amz-date', 'host'])
         delete headers[h];
+      // Small pages on demand, to exercise continuation tokens.
+      const path = state.faults.s3MaxKeys && req.url.includes('list-type=2') ?
+        req.url + '&max-keys=' + state.faults.s3MaxKeys : req.url;
       const up = http.request({ host: '127.0.0.1', port: rawPort,
-        method: req.method, path: req.url, headers }, r => {
+        method: req.method, path, headers }, r => {
         res.writeHead(r.statusCode, r.headers);
         r.pipe(res);
       });
