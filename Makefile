@@ -85,6 +85,7 @@ bench: deps all
 	@sh tests/deps.sh $(DEPS_BENCH)
 	@sh tests/bench/run.sh $(BUILDDIR)/flowlens
 	@sh tests/bench/instructions.sh $(BUILDDIR)/flowlens
+	@sh tests/bench/cwlogs.sh $(BUILDDIR)/flowlens
 
 fuzz: deps-test
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh

@@ -22,6 +22,9 @@
 /* Remembered ids at most: past this the floor rises early (the checkpoint
  * stays a few MB at worst). */
 #define MAX_IDS 200000
+/* A batch of pages commits past either limit (and at the end of a poll). */
+#define COMMIT_RECORDS 20000
+#define COMMIT_SECONDS 1.0
 /* FilterLogEvents: 5 requests/s per account and region. */
 #define FILTER_TPS 5.0
 
@@ -363,6 +366,7 @@ struct poller {
 	int64_t               page;	/* pages read in this run */
 	int64_t               records, rejected, duplicates;
 	int                   hinted;	/* the --log-format hint was given */
+	double                committed;	/* monotonic time of the last commit */
 };
 
 /* A problem that does not end the source: on stderr, not counted. */
@@ -445,6 +449,7 @@ commit(struct poller *pl)
 	pl->sc.cursor = pl->cursor;
 	if (source_flush(&pl->sc) < 0)
 		return -1;
+	pl->committed = now_monotonic();
 	format_hint(pl, records, rejected);
 	return 0;
 }
@@ -550,7 +555,11 @@ poll_once(struct poller *pl, int *transient)
 			    (long long)pl->page, page.bad);
 			source_reject(&pl->sc, pl->sc.display, why, "", 0);
 		}
-		if (page.n > 0 || page.bad > 0) {
+		/* Commit at most about once a second: each commit rewrites the
+		 * whole checkpoint (every id in the look-back window). */
+		if ((page.n > 0 || page.bad > 0) &&
+		    (pl->sc.batch->nrecords >= COMMIT_RECORDS ||
+		    now_monotonic() - pl->committed >= COMMIT_SECONDS)) {
 			if (commit(pl) < 0) {
 				cwlogs_page_free(&page);
 				free(token);

@@ -22,7 +22,6 @@ root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 FLOWLENS=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 LIB=$(dirname "$FLOWLENS")/libflowlens.a
 NPM_DIR=$root/build/aws
-export FLOWLENS_NODE_MODULES=$NPM_DIR/node_modules
 passed=0
 failed=0
 
@@ -41,22 +40,22 @@ finish() {
 
 # ------------------------------------------------------------------ setup
 
-if [ ! -d "$FLOWLENS_NODE_MODULES/aws4" ] || [ ! -d "$FLOWLENS_NODE_MODULES/s3rver" ] ||
-    [ ! -d "$FLOWLENS_NODE_MODULES/@aws-sdk/client-cloudwatch-logs" ] ||
-    ! cmp -s "$root/tests/aws/package.json" "$NPM_DIR/package.json"; then
-	mkdir -p "$NPM_DIR"
-	cp "$root/tests/aws/package.json" "$NPM_DIR/package.json"
-	if ! npm install --prefix "$NPM_DIR" --no-audit --no-fund \
-	    > "$NPM_DIR/npm.log" 2>&1; then
-		fail "npm install (see $NPM_DIR/npm.log)"
-		finish
-	fi
+. "$root/tests/aws/lib.sh"
+if ! aws_npm_install "$root"; then
+	fail "npm install (see build/aws/npm.log)"
+	finish
 fi
-S3PUT=$NPM_DIR/s3put
+# The s3_put_file() driver, linked against the same library as FLOWLENS
+# (with the sanitizers when that library has them).
+san=
+if nm "$LIB" 2>/dev/null | grep -q __asan_init; then
+	san="-fsanitize=address,undefined"
+fi
+S3PUT=$NPM_DIR/s3put$(echo "$LIB" | cksum | cut -d' ' -f1)
 if [ ! -x "$S3PUT" ] || [ "$LIB" -nt "$S3PUT" ] ||
     [ "$root/tests/aws/s3put.c" -nt "$S3PUT" ]; then
-	# shellcheck disable=SC2046 # pkg-config prints word lists
-	if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -I"$root/src" -O1 \
+	# shellcheck disable=SC2046,SC2086 # pkg-config and san are word lists
+	if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -I"$root/src" -O1 $san \
 	    -o "$S3PUT" "$root/tests/aws/s3put.c" "$LIB" \
 	    $(pkg-config --libs sqlite3 jansson zlib libcurl libcrypto) \
 	    -pthread; then
@@ -77,25 +76,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$tmp/s3"
-# --openssl-legacy-provider: s3rver 3.7.1 makes its ListObjectsV2
-# continuation tokens with DES, which OpenSSL 3 keeps in the legacy provider.
-node --openssl-legacy-provider "$root/tests/aws/standin.mjs" "$tmp/s3" > "$tmp/standin.out" \
-    2> "$tmp/standin.err" &
-standin_pid=$!
-i=0
-while ! grep -q '^S3RAW ' "$tmp/standin.out" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$standin_pid" 2>/dev/null; then
-		fail "start the stand-in"
-		cat "$tmp/standin.err"
-		finish
-	fi
-	sleep 0.1
-done
-PORT=$(sed -n 's/^PORT //p' "$tmp/standin.out")
-S3PORT=$(sed -n 's/^S3PORT //p' "$tmp/standin.out")
-S3RAW=$(sed -n 's/^S3RAW //p' "$tmp/standin.out")
+if ! standin_start "$root" "$tmp"; then
+	fail "start the stand-in"
+	cat "$tmp/standin.err"
+	finish
+fi
 ENDPOINT=http://127.0.0.1:$PORT
 
 # A clean AWS environment: nothing from the machine running the tests.

@@ -200,15 +200,22 @@ function filterLogEventsTimed(res, p) {
       n: state.pageCounter })).toString('base64');
     return send(res, 200, { events: [], searchedLogStreams: [], nextToken });
   }
+  // Up to `limit` events or about 1 MB, whichever comes first.
   const size = Math.min(p.limit || 10000, f.pageSize);
-  const page = match.slice(offset, offset + size);
+  const page = [];
+  let bytes = 0;
+  for (let i = offset; i < match.length && page.length < size; i++) {
+    bytes += match[i].message.length + 120;
+    if (bytes > 1048576 && page.length > 0) break;
+    page.push(match[i]);
+  }
   const out = { events: page.map(e => ({ logStreamName: e.logStreamName,
     timestamp: e.timestamp, message: e.message,
     ingestionTime: e.ingestionTime, eventId: e.eventId })),
     searchedLogStreams: [] };
   for (const e of page) s.served[e.eventId] = (s.served[e.eventId] || 0) + 1;
-  if (offset + size < match.length)
-    out.nextToken = Buffer.from(JSON.stringify({ g: name, o: offset + size,
+  if (offset + page.length < match.length)
+    out.nextToken = Buffer.from(JSON.stringify({ g: name, o: offset + page.length,
       n: state.pageCounter })).toString('base64');
   const reply = () => send(res, 200, out);
   if (f.delayMs) setTimeout(reply, f.delayMs); else reply();
