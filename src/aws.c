@@ -74,21 +74,12 @@ env_true(const char *name)
 	return v && strcasecmp(v, "true") == 0;
 }
 
-static void
-wipe_free(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 void
 aws_creds_clear(struct aws_creds *c)
 {
-	wipe_free(c->access_key_id);
-	wipe_free(c->secret_access_key);
-	wipe_free(c->session_token);
+	free_secret(c->access_key_id);
+	free_secret(c->secret_access_key);
+	free_secret(c->session_token);
 	memset(c, 0, sizeof *c);
 }
 
@@ -431,6 +422,26 @@ unsupported_profile(const struct aws *aws, char **err)
 	return 0;
 }
 
+/* Parse a credentials response, then wipe and free it.  `from` names the
+ * service in the error. */
+static int
+parse_and_wipe(struct sbuf *body, const char *from, struct aws_creds *out,
+    char **err)
+{
+	char *perr = NULL;
+	int rc = aws_parse_credentials_json(body->data ? body->data : "",
+	    body->len, out, &perr);
+
+	if (body->data)
+		explicit_bzero(body->data, body->len);
+	sbuf_free(body);
+	if (rc < 0) {
+		*err = xasprintf("%s: %s", from, perr);
+		free(perr);
+	}
+	return rc;
+}
+
 static int
 creds_from_container(struct aws_creds *out, char **err)
 {
@@ -468,7 +479,7 @@ creds_from_container(struct aws_creds *out, char **err)
 	status = http_plain("GET", url, h, 2.0, &body, &herr);
 	curl_slist_free_all(h);
 	sbuf_free(&line);
-	wipe_free(tok_buf);
+	free_secret(tok_buf);
 	if (status != 200) {
 		*err = xasprintf("container credentials endpoint %s: %s", url,
 		    status < 0 ? herr : "HTTP error");
@@ -482,17 +493,10 @@ creds_from_container(struct aws_creds *out, char **err)
 		sbuf_free(&body);
 		return -1;
 	}
-	rc = aws_parse_credentials_json(body.data, body.len, out, &herr);
-	explicit_bzero(body.data, body.len);
-	sbuf_free(&body);
-	if (rc < 0) {
-		*err = xasprintf("container credentials endpoint %s: %s", url,
-		    herr);
-		free(herr);
-		free(url);
-		return -1;
-	}
+	rc = parse_and_wipe(&body, url, out, err);
 	free(url);
+	if (rc < 0)
+		return -1;
 	snprintf(out->source, sizeof out->source,
 	    "the container credentials endpoint");
 	return 1;
@@ -527,7 +531,7 @@ imds_session(struct aws *aws, char **err)
 
 	if (aws->imds_token && now_epoch() < aws->imds_token_expires - 60)
 		return 0;
-	wipe_free(aws->imds_token);
+	free_secret(aws->imds_token);
 	aws->imds_token = NULL;
 	n = strlen(imds_base());
 	url = xasprintf("%.*s/latest/api/token", (int)(n && imds_base()[n - 1]
@@ -581,7 +585,7 @@ imds_get(struct aws *aws, const char *path, struct sbuf *out, char **err)
 		if (status != 401)
 			break;
 		/* The session token expired: get a new one, once. */
-		wipe_free(aws->imds_token);
+		free_secret(aws->imds_token);
 		aws->imds_token = NULL;
 	}
 	sbuf_free(&line);
@@ -622,12 +626,10 @@ creds_from_imds(struct aws *aws, struct aws_creds *out, char **err)
 		sbuf_free(&body);
 		return -1;
 	}
-	rc = aws_parse_credentials_json(body.data, body.len, out, &herr);
-	explicit_bzero(body.data, body.len);
-	sbuf_free(&body);
+	path = xasprintf("instance metadata, role %s", role);
+	rc = parse_and_wipe(&body, path, out, err);
+	free(path);
 	if (rc < 0) {
-		*err = xasprintf("instance metadata, role %s: %s", role, herr);
-		free(herr);
 		free(role);
 		return -1;
 	}
@@ -853,7 +855,7 @@ aws_close(struct aws *aws)
 	if (aws == NULL)
 		return;
 	aws_creds_clear(&aws->creds);
-	wipe_free(aws->imds_token);
+	free_secret(aws->imds_token);
 	aws_ini_free(&aws->cred_file);
 	aws_ini_free(&aws->conf_file);
 	free(aws->profile);

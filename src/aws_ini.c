@@ -204,15 +204,6 @@ aws_ini_has_section(const struct aws_ini *ini, const char *section)
 	return 0;
 }
 
-static void
-wipe_free(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 void
 aws_ini_free(struct aws_ini *ini)
 {
@@ -221,7 +212,7 @@ aws_ini_free(struct aws_ini *ini)
 	for (i = 0; i < ini->n; i++) {
 		free(ini->entries[i].section);
 		free(ini->entries[i].key);
-		wipe_free(ini->entries[i].value);
+		free_secret(ini->entries[i].value);
 	}
 	free(ini->entries);
 	free(ini->problem);

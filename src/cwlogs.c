@@ -73,28 +73,16 @@ cwlogs_parse_spec(const char *spec, int64_t now_ms, struct cwlogs_params *p,
 		if (!strchr("._-/#", g[i]) && !isalnum((unsigned char)g[i]))
 			goto bad;
 	p->group = xstrndup(g, glen);
-	for (s = q; s && *s; ) {
+	for (s = q ? q : ""; ; ) {
 		char key[32], value[600];
-		const char *end, *eq;
-		size_t klen, vlen;
 		int64_t secs;
+		int got = spec_param(&s, "&", key, sizeof key, value,
+		    sizeof value);
 
-		while (*s == '?' || *s == '&')
-			s++;
-		if (*s == '\0')
+		if (got == 0)
 			break;
-		end = s + strcspn(s, "&");
-		eq = memchr(s, '=', (size_t)(end - s));
-		if (eq == NULL)
+		if (got < 0)
 			goto bad;
-		klen = (size_t)(eq - s);
-		vlen = (size_t)(end - eq - 1);
-		if (klen >= sizeof key || vlen >= sizeof value || vlen == 0)
-			goto bad;
-		memcpy(key, s, klen);
-		key[klen] = '\0';
-		memcpy(value, eq + 1, vlen);
-		value[vlen] = '\0';
 		if (strcmp(key, "start") == 0) {
 			if (parse_start(value, now_ms, &p->start_ms) < 0)
 				goto bad;
@@ -112,7 +100,6 @@ cwlogs_parse_spec(const char *spec, int64_t now_ms, struct cwlogs_params *p,
 		} else {
 			goto bad;
 		}
-		s = end;
 	}
 	return 0;
 bad:

@@ -500,27 +500,15 @@ ingest_demo_params(const char *spec, double *rate, double *duration,
 	*duration = 0;
 	*rows = 0;
 	*seed = 1;
-	while (*p) {
+	for (;;) {
 		char key[32], value[64];
-		size_t klen, vlen;
-		const char *eq, *end;
+		int got = spec_param(&p, "&,", key, sizeof key, value,
+		    sizeof value);
 
-		while (*p == '?' || *p == '&' || *p == ',')
-			p++;
-		if (*p == '\0')
+		if (got == 0)
 			break;
-		end = p + strcspn(p, "&,");
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq == NULL)
+		if (got < 0)
 			goto bad;
-		klen = (size_t)(eq - p);
-		vlen = (size_t)(end - eq - 1);
-		if (klen >= sizeof key || vlen >= sizeof value || vlen == 0)
-			goto bad;
-		memcpy(key, p, klen);
-		key[klen] = '\0';
-		memcpy(value, eq + 1, vlen);
-		value[vlen] = '\0';
 		if (strcmp(key, "rate") == 0) {
 			char *e;
 
@@ -548,7 +536,6 @@ ingest_demo_params(const char *spec, double *rate, double *duration,
 		} else {
 			goto bad;
 		}
-		p = end;
 	}
 	return 0;
 bad:

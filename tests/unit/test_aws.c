@@ -139,14 +139,26 @@ open_ok(const struct aws_options *o)
 	return aws;
 }
 
+/* The endpoint aws resolves for service is want (custom: overridden). */
+static void
+check_endpoint(const struct aws *aws, enum aws_service service,
+    const char *want, int want_custom)
+{
+	int custom = -1;
+	char *ep = aws_endpoint(aws, service, &custom);
+
+	CHECK_STR(ep, want);
+	CHECK_INT(custom, want_custom);
+	free(ep);
+}
+
 static void
 test_default_profile_from_files(void)
 {
 	struct aws_options o = { 0 };
 	struct aws_creds c;
 	struct aws *aws;
-	char *err = NULL, *ep;
-	int custom;
+	char *err = NULL;
 
 	setup();
 	aws = open_ok(&o);
@@ -160,13 +172,8 @@ test_default_profile_from_files(void)
 	CHECK(c.session_token == NULL);
 	CHECK(strstr(c.source, "[default]") != NULL);
 	aws_creds_clear(&c);
-	ep = aws_endpoint(aws, AWS_LOGS, &custom);
-	CHECK_STR(ep, "https://logs.us-east-1.amazonaws.com");
-	CHECK_INT(custom, 0);
-	free(ep);
-	ep = aws_endpoint(aws, AWS_S3, &custom);
-	CHECK_STR(ep, "https://s3.us-east-1.amazonaws.com");
-	free(ep);
+	check_endpoint(aws, AWS_LOGS, "https://logs.us-east-1.amazonaws.com", 0);
+	check_endpoint(aws, AWS_S3, "https://s3.us-east-1.amazonaws.com", 0);
 	aws_close(aws);
 }
 
@@ -215,8 +222,6 @@ test_profile_env_and_services_endpoints(void)
 {
 	struct aws_options o = { 0 };
 	struct aws *aws;
-	char *ep;
-	int custom;
 
 	setup();
 	setenv("AWS_PROFILE", "ops", 1);
@@ -224,38 +229,22 @@ test_profile_env_and_services_endpoints(void)
 	CHECK(aws != NULL);
 	if (!aws)
 		return;
-	ep = aws_endpoint(aws, AWS_LOGS, &custom);
-	CHECK_STR(ep, "http://127.0.0.1:4566");
-	CHECK_INT(custom, 1);
-	free(ep);
-	ep = aws_endpoint(aws, AWS_S3, &custom);
-	CHECK_STR(ep, "http://127.0.0.1:4567");
-	free(ep);
+	check_endpoint(aws, AWS_LOGS, "http://127.0.0.1:4566", 1);
+	check_endpoint(aws, AWS_S3, "http://127.0.0.1:4567", 1);
 	/* Global env beats the config file, the service one beats both. */
 	setenv("AWS_ENDPOINT_URL", "http://global:1", 1);
-	ep = aws_endpoint(aws, AWS_LOGS, &custom);
-	CHECK_STR(ep, "http://global:1");
-	free(ep);
+	check_endpoint(aws, AWS_LOGS, "http://global:1", 1);
 	setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "http://logs-only:2/", 1);
-	ep = aws_endpoint(aws, AWS_LOGS, &custom);
-	CHECK_STR(ep, "http://logs-only:2");
-	free(ep);
-	ep = aws_endpoint(aws, AWS_S3, &custom);
-	CHECK_STR(ep, "http://global:1");
-	free(ep);
+	check_endpoint(aws, AWS_LOGS, "http://logs-only:2", 1);
+	check_endpoint(aws, AWS_S3, "http://global:1", 1);
 	setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
-	ep = aws_endpoint(aws, AWS_S3, &custom);
-	CHECK_STR(ep, "https://s3.eu-west-1.amazonaws.com");
-	CHECK_INT(custom, 0);
-	free(ep);
+	check_endpoint(aws, AWS_S3, "https://s3.eu-west-1.amazonaws.com", 0);
 	aws_close(aws);
 	/* --endpoint-url beats everything. */
 	o.endpoint_url = "http://cli:3/";
 	aws = open_ok(&o);
 	if (aws) {
-		ep = aws_endpoint(aws, AWS_LOGS, &custom);
-		CHECK_STR(ep, "http://cli:3");
-		free(ep);
+		check_endpoint(aws, AWS_LOGS, "http://cli:3", 1);
 		aws_close(aws);
 	}
 }
@@ -266,8 +255,7 @@ test_config_file_keys_and_profile_endpoint(void)
 	struct aws_options o = { 0 };
 	struct aws_creds c;
 	struct aws *aws;
-	char *err = NULL, *ep;
-	int custom;
+	char *err = NULL;
 
 	setup();
 	o.profile = "cfgkeys";
@@ -280,9 +268,7 @@ test_config_file_keys_and_profile_endpoint(void)
 	CHECK_STR(c.access_key_id, "AKIDCFG");
 	CHECK(strstr(c.source, "[profile cfgkeys]") != NULL);
 	aws_creds_clear(&c);
-	ep = aws_endpoint(aws, AWS_S3, &custom);
-	CHECK_STR(ep, "http://profile.example:1");
-	free(ep);
+	check_endpoint(aws, AWS_S3, "http://profile.example:1", 1);
 	aws_close(aws);
 }
 
