@@ -1195,6 +1195,19 @@ max_attempts(void)
 	return n >= 1 && n <= 20 ? (int)n : DEFAULT_ATTEMPTS;
 }
 
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct aws_request *req = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return req->stopping(req->sleep_arg) != 0;
+}
+
 /* One attempt: 0 with resp->status set, or a curl error code. */
 static CURLcode
 attempt(struct aws_client *c, const struct aws_request *req,
@@ -1261,6 +1274,11 @@ attempt(struct aws_client *c, const struct aws_request *req,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &hb);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	if (req->stopping) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, req);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (env("AWS_CA_BUNDLE"))
 		curl_easy_setopt(h, CURLOPT_CAINFO, env("AWS_CA_BUNDLE"));
 	if (req->upload) {
@@ -1321,6 +1339,11 @@ aws_call(struct aws_client *c, const struct aws_request *req,
 		    (resp->status == 404 && strcmp(req->method, "HEAD") == 0))) {
 			aws_creds_clear(&cr);
 			return 0;
+		}
+		if (rc == CURLE_ABORTED_BY_CALLBACK) {
+			aws_creds_clear(&cr);
+			*err = xstrdup("stopped");
+			return -1;
 		}
 		if (rc != CURLE_OK) {
 			if (i + 1 == tries) {

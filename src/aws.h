@@ -145,6 +145,9 @@ struct aws_request {
 	 * for a plain sleep. */
 	int        (*sleep)(void *arg, double seconds);
 	void        *sleep_arg;
+	/* Polled during a transfer: non-zero aborts it (Ctrl-C must not wait
+	 * for a slow answer), or NULL.  Gets sleep_arg. */
+	int        (*stopping)(void *arg);
 };
 
 struct aws_response {

@@ -363,12 +363,6 @@ warn(const struct poller *pl, const char *what, const char *more)
 	fprintf(stderr, "flowlens: %s: %s%s\n", pl->sc.display, what, more);
 }
 
-static int
-sleep_ingest(void *arg, double seconds)
-{
-	return ingest_sleep(arg, seconds);
-}
-
 /* Feed one event's message as record lines (a message is one line; a
  * multi-line one is split). */
 static void
@@ -472,8 +466,9 @@ request_page(struct poller *pl, int64_t end_ms, const char *token,
 	req.action = "logs:FilterLogEvents";
 	req.resource = pl->resource;
 	req.rate = &filter_rate;
-	req.sleep = sleep_ingest;
+	req.sleep = ingest_sleep_cb;
 	req.sleep_arg = pl->ing;
+	req.stopping = ingest_stopping_cb;
 	rc = aws_call(pl->client, &req, &resp, &err);
 	free(text);
 	*transient = 0;

@@ -808,6 +808,18 @@ ingest_sleep(struct ingest *ing, double seconds)
 }
 
 int
+ingest_sleep_cb(void *ing, double seconds)
+{
+	return ingest_sleep(ing, seconds);
+}
+
+int
+ingest_stopping_cb(void *ing)
+{
+	return ingest_stopping(ing);
+}
+
+int
 ingest_source_state(struct ingest *ing, const char *label, const char *kind,
     struct source_row **row, char **err)
 {

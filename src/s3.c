@@ -223,6 +223,7 @@ request_init(struct aws_request *req, const struct s3_call *call,
 	if (call) {
 		req->sleep = call->sleep;
 		req->sleep_arg = call->sleep_arg;
+		req->stopping = call->stopping;
 	}
 }
 

@@ -51,11 +51,12 @@ char *s3_url(struct aws *aws, const char *bucket, const char *key,
 
 /*
  * Call options shared by the functions below: sleep between retries
- * (returns 1 to give up), as in struct aws_request.
+ * (returns 1 to give up) and stop a transfer, as in struct aws_request.
  */
 struct s3_call {
 	int  (*sleep)(void *arg, double seconds);
 	void  *sleep_arg;
+	int  (*stopping)(void *arg);	/* aborts a transfer, or NULL */
 };
 
 /* One ListObjectsV2 page of keys under prefix (token: from the previous

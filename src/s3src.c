@@ -68,12 +68,6 @@ s3src_check(const char *spec, char **err)
 	return 0;
 }
 
-static int
-sleep_ingest(void *arg, double seconds)
-{
-	return ingest_sleep(arg, seconds);
-}
-
 /* The ETag stored in an object's checkpoint, or NULL (allocated). */
 static char *
 cursor_etag(const char *cursor)
@@ -275,8 +269,9 @@ s3src_run(struct ingest *ing, const char *spec)
 		return 0;
 	}
 	s.client = aws_client_new(aws);
-	s.call.sleep = sleep_ingest;
+	s.call.sleep = ingest_sleep_cb;
 	s.call.sleep_arg = ing;
+	s.call.stopping = ingest_stopping_cb;
 	for (;;) {
 		rc = scan(&s);
 		if (rc != 0 || !o->follow || ingest_sleep(ing, s.interval))

@@ -213,6 +213,20 @@ check "cwlogs --follow: SIGTERM ends it (exit $frc), nothing duplicated" \
     test "$frc" = 130 -a "$(dups "$tmp/follow.db")" = 0
 ctl faults '{"pageSize":10000,"emptyEvery":0}' > /dev/null
 
+# A stand-in that takes 20 s to answer: SIGTERM must not wait for it.
+ctl faults '{"delayMs":20000}' > /dev/null
+"$FLOWLENS" ingest --db "$tmp/slow.db" --no-progress --follow \
+    'cwlogs:/vpc/flow' 2> /dev/null &
+bg_pid=$!
+sleep 1
+t0=$(date +%s)
+kill -TERM "$bg_pid"
+wait "$bg_pid"
+bg_pid=
+check "cwlogs --follow: SIGTERM aborts a request in flight (stopped in $(($(date +%s) - t0)) s)" \
+    test $(($(date +%s) - t0)) -le 2
+ctl faults '{"delayMs":0}' > /dev/null
+
 AWS_SECRET_ACCESS_KEY=not-the-secret ingest "$tmp/x.db" 'cwlogs:/vpc/flow'
 check "cwlogs: a wrong secret is refused; the message says what to check and hides the secret" \
     test "$rc" = 1 -a -n "$(grep 'InvalidSignatureException' "$tmp/err")" \
@@ -340,20 +354,28 @@ check "credentials: a refused container token is reported without the token" \
 add_events /vpc/crash 3000 100000 600000
 ctl faults '{"pageSize":200,"delayMs":20}' > /dev/null
 crash_ok=1
-for delay in 1.2 2.1; do
+mid=0
+for round in 1 2; do
 	"$FLOWLENS" ingest --db "$tmp/crash.db" --no-progress \
 	    'cwlogs:/vpc/crash?start=-1h' 2> /dev/null &
 	bg_pid=$!
-	sleep "$delay"
+	# Kill as soon as this run has committed something new: mid-poll.
+	prev=$mid
+	n=0
+	while c=$(count "$tmp/crash.db") && [ "${c:-0}" = "$prev" ] &&
+	    [ $n -lt 300 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
 	kill -9 "$bg_pid" 2>/dev/null
 	wait "$bg_pid" 2>/dev/null
 	bg_pid=
 	mid=$(count "$tmp/crash.db")
-	case $mid in 0|3000|'') crash_ok=0; echo "  killed at $mid records" ;; esac
+	case $mid in "$prev"|3000|'') crash_ok=0; echo "  round $round killed at $mid records" ;; esac
 	[ "$(dups "$tmp/crash.db")" = 0 ] || crash_ok=0
 done
 ingest "$tmp/crash.db" 'cwlogs:/vpc/crash?start=-1h'
-check "crash: kill -9 twice mid-poll (at $mid records), then a clean run: 3000 stored exactly once" \
+check "crash: kill -9 twice mid-poll (the second at $mid records), then a clean run: 3000 stored exactly once" \
     test "$crash_ok" = 1 -a "$(count "$tmp/crash.db")" = 3000 -a \
     "$(dups "$tmp/crash.db")" = 0
 ctl faults '{"pageSize":10000,"delayMs":0}' > /dev/null
