@@ -587,6 +587,11 @@ cwlogs_run(struct ingest *ing, const char *spec)
 
 	memset(&pl, 0, sizeof pl);
 	pl.ing = ing;
+	if (o->reread) {
+		ingest_source_failed(ing, spec, "--reread does not apply to "
+		    "cwlogs: sources (use another store)");
+		return 0;
+	}
 	if (cwlogs_parse_spec(spec, now_epoch() * 1000, &pl.p, &err) < 0 ||
 	    (aws = aws_shared(&ao, &err)) == NULL) {
 		ingest_source_failed(ing, spec, err);

@@ -260,6 +260,11 @@ s3src_run(struct ingest *ing, const char *spec)
 
 	memset(&s, 0, sizeof s);
 	s.ing = ing;
+	if (o->reread) {
+		ingest_source_failed(ing, spec, "--reread does not apply to s3:// "
+		    "sources (use another store)");
+		return 0;
+	}
 	if (parse_spec(spec, &s.bucket, &s.prefix, &s.interval, &err) < 0 ||
 	    (aws = aws_shared(&ao, &err)) == NULL) {
 		ingest_source_failed(ing, spec, err);
