@@ -317,17 +317,24 @@ check "credentials: IMDSv2 token PUT, role GET, region from placement (exit $rc)
     test "$rc" = 0 -a "$(count "$tmp/imds.db")" = 55 -a \
     "$(stat_of tokensPut)" -gt "$puts0" -a "$(stat_of imdsCreds)" -gt "$imds0"
 # Credentials that expire in 15 min + 3 s: refreshed ~3 s in, before expiry.
+# Halfway, every IMDSv2 session token expires: the next fetch gets a 401
+# and must PUT for a new token.
 ctl imds '{"ttlSeconds":903}' > /dev/null
 imds0=$(stat_of imdsCreds)
+puts0=$(stat_of tokensPut)
 (imds_env "$FLOWLENS" ingest --db "$tmp/imds2.db" --no-progress --follow \
     'cwlogs:/vpc/flow?start=-1h&interval=1s' 2> "$tmp/err") &
 bg_pid=$!
-sleep 6
+sleep 3
+ctl imds '{"dropTokens":true}' > /dev/null
+sleep 4
 kill -TERM "$bg_pid"
 wait "$bg_pid"
 bg_pid=
 check "credentials: instance-role keys are refreshed before they expire" \
     test "$(($(stat_of imdsCreds) - imds0))" -ge 2 -a "$(count "$tmp/imds2.db")" = 55
+check "credentials: an expired IMDSv2 session token (401) is replaced by a new PUT" \
+    test "$(($(stat_of tokensPut) - puts0))" -ge 2
 ctl imds '{"ttlSeconds":3600}' > /dev/null
 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
     AWS_CONTAINER_CREDENTIALS_FULL_URI="$ENDPOINT/container/creds" \

@@ -314,6 +314,10 @@ function control(req, res, body) {
       expires: p.expires || 0 });
     return ok();
   case '/_control/imds':
+    // { ttlSeconds } for the credentials; { dropTokens: true } expires
+    // every IMDSv2 session token (the client must PUT a new one).
+    if (p.dropTokens) state.imds.tokens.clear();
+    delete p.dropTokens;
     Object.assign(state.imds, p);
     return ok();
   case '/_control/stats':
