@@ -213,6 +213,21 @@ check "cwlogs --follow: SIGTERM ends it (exit $frc), nothing duplicated" \
     test "$frc" = 130 -a "$(dups "$tmp/follow.db")" = 0
 ctl faults '{"pageSize":10000,"emptyEvery":0}' > /dev/null
 
+# Two cwlogs sources at once share the 5 requests/s limiter: 12 requests
+# (6 pages each) take at least 11 / 5 s, and both groups arrive whole.
+add_events /vpc/two-a 30 4000 60000
+add_events /vpc/two-b 30 5000 60000
+ctl faults '{"pageSize":5}' > /dev/null
+calls0=$(stat_of filterCalls)
+t0=$(date +%s%N)
+ingest "$tmp/two.db" 'cwlogs:/vpc/two-a?start=-1h' 'cwlogs:/vpc/two-b?start=-1h'
+ms=$((($(date +%s%N) - t0) / 1000000))
+calls=$(($(stat_of filterCalls) - calls0))
+check "cwlogs: two sources side by side share one 5 req/s limiter ($calls requests in $ms ms)" \
+    test "$rc" = 0 -a "$(count "$tmp/two.db")" = 60 -a "$(dups "$tmp/two.db")" = 0 \
+    -a "$ms" -ge $(((calls - 1) * 200 - 50))
+ctl faults '{"pageSize":10000}' > /dev/null
+
 # A stand-in that takes 20 s to answer: SIGTERM must not wait for it.
 ctl faults '{"delayMs":20000}' > /dev/null
 "$FLOWLENS" ingest --db "$tmp/slow.db" --no-progress --follow \
