@@ -9,12 +9,12 @@ VERSION   := 0.1.0
 BUILD_SHA := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 CC        ?= cc
-PKGS      := sqlite3 jansson zlib
+PKGS      := sqlite3 jansson zlib libcurl libcrypto
 BUILDDIR  ?= build
 SANITIZE  ?= 0
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lcurl -lcrypto)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread
@@ -34,8 +34,9 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
 
 # Debian packages: to build, to run the tests, to benchmark.
-DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev
-DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux
+DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev \
+              libcurl4-openssl-dev libssl-dev
+DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux nodejs npm curl
 DEPS_BENCH := sqlite3 nodejs npm valgrind
 
 .PHONY: all run check bench deps deps-test clean unit fuzz
@@ -84,6 +85,7 @@ bench: deps all
 	@sh tests/deps.sh $(DEPS_BENCH)
 	@sh tests/bench/run.sh $(BUILDDIR)/flowlens
 	@sh tests/bench/instructions.sh $(BUILDDIR)/flowlens
+	@sh tests/bench/cwlogs.sh $(BUILDDIR)/flowlens
 
 fuzz: deps-test
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh

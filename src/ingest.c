@@ -16,11 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cwlogs.h"
 #include "envelope.h"
 #include "format.h"
 #include "gen.h"
 #include "input.h"
 #include "parse.h"
+#include "s3src.h"
 #include "store.h"
 #include "util.h"
 #include "writer.h"
@@ -56,6 +58,8 @@ static int check_demo(const char *spec, char **err);
 
 static const struct source_kind source_kinds[] = {
 	{ "demo:", 1, ingest_demo, check_demo },
+	{ "cwlogs:", 1, cwlogs_run, cwlogs_check },
+	{ "s3://", 1, s3src_run, s3src_check },
 };
 
 static const struct flow_format *
@@ -496,27 +500,15 @@ ingest_demo_params(const char *spec, double *rate, double *duration,
 	*duration = 0;
 	*rows = 0;
 	*seed = 1;
-	while (*p) {
+	for (;;) {
 		char key[32], value[64];
-		size_t klen, vlen;
-		const char *eq, *end;
+		int got = spec_param(&p, "&,", key, sizeof key, value,
+		    sizeof value);
 
-		while (*p == '?' || *p == '&' || *p == ',')
-			p++;
-		if (*p == '\0')
+		if (got == 0)
 			break;
-		end = p + strcspn(p, "&,");
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq == NULL)
+		if (got < 0)
 			goto bad;
-		klen = (size_t)(eq - p);
-		vlen = (size_t)(end - eq - 1);
-		if (klen >= sizeof key || vlen >= sizeof value || vlen == 0)
-			goto bad;
-		memcpy(key, p, klen);
-		key[klen] = '\0';
-		memcpy(value, eq + 1, vlen);
-		value[vlen] = '\0';
 		if (strcmp(key, "rate") == 0) {
 			char *e;
 
@@ -544,7 +536,6 @@ ingest_demo_params(const char *spec, double *rate, double *duration,
 		} else {
 			goto bad;
 		}
-		p = end;
 	}
 	return 0;
 bad:
@@ -814,6 +805,18 @@ ingest_sleep(struct ingest *ing, double seconds)
 		nanosleep(&ts, NULL);
 	}
 	return 1;
+}
+
+int
+ingest_sleep_cb(void *ing, double seconds)
+{
+	return ingest_sleep(ing, seconds);
+}
+
+int
+ingest_stopping_cb(void *ing)
+{
+	return ingest_stopping(ing);
 }
 
 int

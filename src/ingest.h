@@ -26,6 +26,11 @@ struct ingest_options {
 	int         quiet;	/* 1: no summary line */
 	int         follow;	/* 1: live sources keep running until *stop
 				 * (--follow) */
+	/* AWS sources (cwlogs:, s3://): --profile, --region, --endpoint-url,
+	 * each NULL when not given (see aws.h for what applies then). */
+	const char *aws_profile;
+	const char *aws_region;
+	const char *aws_endpoint_url;
 	/* Set asynchronously (signal handler) to stop at the next unit. */
 	volatile sig_atomic_t *stop;
 };

@@ -155,4 +155,9 @@ void ingest_source_failed(struct ingest *ing, const char *display,
  */
 int ingest_sleep(struct ingest *ing, double seconds);
 
+/* ingest_sleep and ingest_stopping as callbacks taking the ingest as void *
+ * (for struct aws_request's sleep and stopping). */
+int ingest_sleep_cb(void *ing, double seconds);
+int ingest_stopping_cb(void *ing);
+
 #endif

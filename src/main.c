@@ -67,7 +67,8 @@ static const char usage_main[] =
 "query it with Athena-style SQL.\n"
 "\n"
 "commands:\n"
-"  ingest SOURCE...     read flow logs (files, .gz, -, demo:) into the store\n"
+"  ingest SOURCE...     read flow logs (files, .gz, -, demo:, cwlogs:, s3://)\n"
+"                       into the store\n"
 "  query SQL            run read-only SQL (or --canned NAME, --file F)\n"
 "  canned               list the canned queries\n"
 "  gen                  write realistic synthetic flow logs to stdout\n"
@@ -81,7 +82,8 @@ static const char usage_main[] =
 
 static const char usage_ingest[] =
 "usage: flowlens ingest [--db PATH] [--log-format FMT] [--reread] [--follow]\n"
-"                       [--quiet] [--no-progress] SOURCE...\n"
+"                       [--quiet] [--no-progress] [--profile NAME]\n"
+"                       [--region REGION] [--endpoint-url URL] SOURCE...\n"
 "\n"
 "Read flow-log records into the store, exactly once.  SOURCE is:\n"
 "  PATH        a file: plain text or gzip (detected by content, several\n"
@@ -91,7 +93,20 @@ static const char usage_ingest[] =
 "  -           standard input (read from the start every time)\n"
 "  demo:[rate=N,duration=D,rows=N,seed=S]\n"
 "              synthetic live traffic (default 200 records/s until Ctrl-C)\n"
-"Live sources (demo:) run side by side on threads of their own.\n"
+"  cwlogs:LOG_GROUP[?start=-1h&streams=PREFIX&interval=30s&lookback=15m]\n"
+"              CloudWatch Logs FilterLogEvents polling (needs\n"
+"              logs:FilterLogEvents); one pass up to now, or every\n"
+"              interval with --follow; late events within lookback are\n"
+"              stored once; a restart resumes where it stopped\n"
+"  s3://BUCKET/PREFIX[?interval=60s]\n"
+"              every object under the prefix (.log.gz files, Firehose\n"
+"              objects; needs s3:ListBucket and s3:GetObject); objects\n"
+"              read before (same key and ETag) are skipped; --follow\n"
+"              lists again every interval\n"
+"Live sources (demo:, cwlogs:, s3://) run side by side on threads of their\n"
+"own.  AWS credentials, region and endpoints are found as the AWS CLI\n"
+"finds them (environment, ~/.aws files and profiles, container endpoint,\n"
+"instance metadata); never put keys on the command line.\n"
 "\n"
 "The record format is, in order: the last header line seen in the input,\n"
 "--log-format, the default v2 format.\n"
@@ -106,6 +121,12 @@ static const char usage_ingest[] =
 "                     (records committed within a second; a renamed or\n"
 "                     truncated file is followed to the new file at the\n"
 "                     path, like tail -F) until Ctrl-C or SIGTERM\n"
+"  --profile NAME     AWS profile (else AWS_PROFILE; environment keys are\n"
+"                     ignored when --profile is given)\n"
+"  --region REGION    AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the\n"
+"                     profile's region, instance metadata)\n"
+"  --endpoint-url URL send every AWS call there (VPC endpoints, tests); else\n"
+"                     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS / _S3, AWS_ENDPOINT_URL\n"
 "  --no-progress      no live progress line (default: on a terminal)\n"
 "  -q, --quiet        no summary line\n"
 "\n"
@@ -209,6 +230,9 @@ cmd_ingest(int argc, char **argv)
 		{ "log-format", required_argument, NULL, 'F' },
 		{ "reread", no_argument, NULL, 'R' },
 		{ "follow", no_argument, NULL, 'f' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "endpoint-url", required_argument, NULL, 'e' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -227,6 +251,9 @@ cmd_ingest(int argc, char **argv)
 		case 'F': opt.log_format = optarg; break;
 		case 'R': opt.reread = 1; break;
 		case 'f': opt.follow = 1; break;
+		case 'p': opt.aws_profile = optarg; break;
+		case 'r': opt.aws_region = optarg; break;
+		case 'e': opt.aws_endpoint_url = optarg; break;
 		case 'P': no_progress = 1; break;
 		case 'q': opt.quiet = 1; break;
 		case 'h': fputs(usage_ingest, stdout); return EXIT_OK;

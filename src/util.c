@@ -260,3 +260,41 @@ parse_duration(const char *text, int64_t *seconds)
 	*seconds = (int64_t)n * unit;
 	return 0;
 }
+
+void
+free_secret(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+int
+spec_param(const char **p, const char *seps, char *key, size_t key_cap,
+    char *value, size_t value_cap)
+{
+	const char *s = *p, *end, *eq;
+	size_t klen, vlen;
+
+	while (*s == '?' || (*s && strchr(seps, *s)))
+		s++;
+	if (*s == '\0') {
+		*p = s;
+		return 0;
+	}
+	end = s + strcspn(s, seps);
+	eq = memchr(s, '=', (size_t)(end - s));
+	if (eq == NULL)
+		return -1;
+	klen = (size_t)(eq - s);
+	vlen = (size_t)(end - eq - 1);
+	if (klen >= key_cap || vlen >= value_cap || vlen == 0)
+		return -1;
+	memcpy(key, s, klen);
+	key[klen] = '\0';
+	memcpy(value, eq + 1, vlen);
+	value[vlen] = '\0';
+	*p = end;
+	return 1;
+}

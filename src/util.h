@@ -57,6 +57,18 @@ double  now_monotonic(void);
 /* Format epoch seconds as "YYYY-MM-DD HH:MM:SS" (UTC) into out[20]. */
 void fmt_utc(char *out, int64_t epoch);
 
+/* Wipe a NUL-terminated secret (explicit_bzero) and free it; NULL is fine. */
+void free_secret(char *s);
+
+/*
+ * Read the next KEY=VALUE of a source spec's options ("a=1&b=2"; any of the
+ * separators in seps, and '?', are skipped first) into key and value, and
+ * advance *p past it.  Returns 1 with a pair, 0 at the end, -1 when the text
+ * is not KEY=VALUE or either part does not fit (value may not be empty).
+ */
+int spec_param(const char **p, const char *seps, char *key, size_t key_cap,
+    char *value, size_t value_cap);
+
 /*
  * Parse a duration such as "90", "15m", "2h", "7d", "1w" into seconds.
  * Returns 0 on success, -1 if the text is not a duration.
