@@ -65,7 +65,8 @@ static const char usage_main[] =
 "query it with Athena-style SQL.\n"
 "\n"
 "commands:\n"
-"  ingest SOURCE...     read flow logs (files, .gz, -, demo:) into the store\n"
+"  ingest SOURCE...     read flow logs (files, .gz, -, demo:, firehose:)\n"
+"                       into the store\n"
 "  query SQL            run read-only SQL (or --canned NAME, --file F)\n"
 "  canned               list the canned queries\n"
 "  gen                  write realistic synthetic flow logs to stdout\n"
@@ -89,7 +90,12 @@ static const char usage_ingest[] =
 "  -           standard input (read from the start every time)\n"
 "  demo:[rate=N,duration=D,rows=N,seed=S]\n"
 "              synthetic live traffic (default 200 records/s until Ctrl-C)\n"
-"Live sources (demo:) run side by side on threads of their own.\n"
+"  firehose:[ADDR:]PORT[/PATH]\n"
+"              an Amazon Data Firehose HTTP endpoint: serves deliveries\n"
+"              until Ctrl-C (ADDR defaults to 127.0.0.1; PORT 0 picks a\n"
+"              free port; PATH defaults to /); answers 200 only once a\n"
+"              delivery is committed, stores a retried requestId once\n"
+"Live sources (demo:, firehose:) run side by side on threads of their own.\n"
 "\n"
 "The record format is, in order: the last header line seen in the input,\n"
 "--log-format, the default v2 format.\n"
@@ -104,6 +110,14 @@ static const char usage_ingest[] =
 "                     (records committed within a second; a renamed or\n"
 "                     truncated file is followed to the new file at the\n"
 "                     path, like tail -F) until Ctrl-C or SIGTERM\n"
+"  --firehose-access-key-file FILE\n"
+"                     the access key Firehose sends (first line of FILE;\n"
+"                     keep it mode 600); without it, the key is taken from\n"
+"                     $FLOWLENS_FIREHOSE_ACCESS_KEY.  There is no option\n"
+"                     that takes the key itself: it would show in ps\n"
+"  --tls-cert FILE    firehose: serve HTTPS with this PEM certificate chain\n"
+"  --tls-key FILE     ... and this PEM private key (Firehose only sends to\n"
+"                     https:// URLs: use these, or a TLS proxy in front)\n"
 "  --no-progress      no live progress line (default: on a terminal)\n"
 "  -q, --quiet        no summary line\n"
 "\n"
@@ -208,6 +222,9 @@ cmd_ingest(int argc, char **argv)
 		{ "reread", no_argument, NULL, 'R' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "firehose-access-key-file", required_argument, NULL, 'K' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -226,6 +243,9 @@ cmd_ingest(int argc, char **argv)
 		case 'R': opt.reread = 1; break;
 		case 'f': opt.follow = 1; break;
 		case 'P': no_progress = 1; break;
+		case 'K': opt.firehose_key_file = optarg; break;
+		case 'C': opt.tls_cert = optarg; break;
+		case 'k': opt.tls_key = optarg; break;
 		case 'q': opt.quiet = 1; break;
 		case 'h': fputs(usage_ingest, stdout); return EXIT_OK;
 		default: fputs(usage_ingest, stderr); return EXIT_USAGE;

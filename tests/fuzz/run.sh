@@ -34,9 +34,9 @@ build_failed() {
 	exit 1
 }
 
-if ! pkgcflags=$(pkg-config --cflags sqlite3 jansson zlib) ||
-    ! pkglibs=$(pkg-config --libs sqlite3 jansson zlib); then
-	build_failed "pkg-config cannot find sqlite3, jansson and zlib"
+if ! pkgcflags=$(pkg-config --cflags sqlite3 jansson zlib libmicrohttpd) ||
+    ! pkglibs=$(pkg-config --libs sqlite3 jansson zlib libmicrohttpd); then
+	build_failed "pkg-config cannot find sqlite3, jansson, zlib and libmicrohttpd"
 fi
 
 if [ -n "${FUZZ_TARGETS:-}" ]; then
