@@ -11,7 +11,13 @@
  *     back to back, each at most FIREHOSE_MAX_RECORD_BYTES (every byte is
  *     read, so AddressSanitizer sees a bad offset or length);
  *   - round trip: the parsed delivery written back as JSON with our own
- *     base64 encoder parses to exactly the same id, timestamp and bytes.
+ *     base64 encoder parses to exactly the same id, timestamp and bytes;
+ *   - against jansson, an independent JSON parser (uncompressed inputs):
+ *     a body we accept is valid JSON to jansson too, with the same
+ *     requestId, timestamp and record strings; a body we call "not valid
+ *     JSON" is invalid to jansson too (except numbers jansson cannot hold,
+ *     which JSON itself allows, and text with a NUL byte, where jansson
+ *     stops reading).
  * Decompressed bodies are capped at 4 MiB (more is FIREHOSE_BODY_TOO_LARGE),
  * which bounds time and memory per input.
  */
@@ -20,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "firehose_body.h"
 #include "util.h"
@@ -106,6 +114,54 @@ reencode(const struct firehose_body *b, struct sbuf *out)
 	sbuf_appends(out, "]}");
 }
 
+/* Compare an accepted body with what jansson reads from the same text. */
+static void
+check_with_jansson(const uint8_t *text, size_t len,
+    const struct firehose_body *b)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb((const char *)text, len, 0, &jerr), *records;
+	size_t i;
+
+	if (root == NULL && (strstr(jerr.text, "too big") ||
+	    strstr(jerr.text, "overflow")))
+		return;		/* valid JSON, a number jansson cannot hold */
+	CHECK(root != NULL);
+	CHECK(strcmp(json_string_value(json_object_get(root, "requestId")),
+	    b->request_id) == 0);
+	CHECK(json_integer_value(json_object_get(root, "timestamp")) ==
+	    b->timestamp);
+	records = json_object_get(root, "records");
+	CHECK(json_array_size(records) == b->nrecords);
+	for (i = 0; i < b->nrecords; i++) {
+		const char *d = json_string_value(json_object_get(
+		    json_array_get(records, i), "data"));
+		unsigned char *dec = malloc(strlen(d) / 4 * 3 + 1);
+		size_t bad;
+		long n = firehose_base64_decode(d, strlen(d), dec, &bad);
+
+		CHECK(n == (long)b->records[i].len);
+		CHECK(n == 0 || memcmp(dec, b->data + b->records[i].offset,
+		    (size_t)n) == 0);
+		free(dec);
+	}
+	json_decref(root);
+}
+
+/* We said "not valid JSON": jansson must not read it either. */
+static void
+check_invalid_with_jansson(const uint8_t *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb((const char *)text, len, JSON_DECODE_ANY,
+	    &jerr);
+
+	if (root == NULL)
+		return;
+	json_decref(root);
+	__builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -123,6 +179,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(st == FIREHOSE_BODY_MALFORMED ||
 		    st == FIREHOSE_BODY_TOO_LARGE);
 		CHECK(err != NULL && err[0] != '\0');
+		if (!(data[0] & 1) && strstr(err, "not valid JSON") &&
+		    memchr(data + 1, 0, size - 1) == NULL)
+			check_invalid_with_jansson(data + 1, size - 1);
 		CHECK(b.request_id == NULL && b.data == NULL &&
 		    b.records == NULL && b.nrecords == 0);
 		free(err);
@@ -130,6 +189,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	CHECK(err == NULL);
 	check_body(&b);
+	if (!(data[0] & 1))
+		check_with_jansson(data + 1, size - 1, &b);
 	reencode(&b, &json);
 	st = firehose_body_parse(json.data, json.len, 0, json.len + 1, &again,
 	    &err);

@@ -70,6 +70,16 @@ test_body_ok(void)
 	CHECK_INT(b.records[2].len, 11);
 	CHECK(memcmp(b.data + b.records[2].offset, "hello world", 11) == 0);
 	firehose_body_free(&b);
+	/* Escapes, unknown fields of every kind, whitespace, key order. */
+	CHECK_INT(parse(" {\"records\" : [ {\"x\": [1, -2.5e3, {\"y\": null}], "
+	    "\"data\" : \"aGVs\\/G8=\"} ] , \"extra\": true, \"timestamp\":-7,"
+	    "\n\"requestId\": \"a\\u00e9\\ud83d\\ude00\\\"\"}\n", &b, &err),
+	    FIREHOSE_BODY_OK);
+	CHECK_STR(b.request_id, "a\xc3\xa9\xf0\x9f\x98\x80\"");
+	CHECK_INT(b.timestamp, -7);
+	CHECK_INT(b.nrecords, 1);
+	CHECK_INT(b.records[0].len, 5);
+	firehose_body_free(&b);
 }
 
 /* A malformed body: status 400 and a message containing `want`. */
@@ -98,7 +108,7 @@ test_body_errors(void)
 	check_malformed("{\"requestId\": \"x\", \"timestamp\": 1, \"records\": "
 	    "[{\"date\": \"aGVsbG8=\"}]}", "records[0] has no \"data\" field");
 	check_malformed("{\"requestId\": \"x\", \"timestamp\": 1, \"records\": "
-	    "[{\"data\": 5}]}", "records[0].data is not a string");
+	    "[{\"data\": 5}]}", "records[0].data is a number, not a string");
 	check_malformed("{\"requestId\": \"x\", \"timestamp\": 1, \"records\": "
 	    "[7]}", "records[0] is not an object");
 	check_malformed("{\"timestamp\": 1, \"records\": []}",
@@ -106,16 +116,26 @@ test_body_errors(void)
 	check_malformed("{\"requestId\": \"x\", \"records\": []}",
 	    "no \"timestamp\"");
 	check_malformed("{\"requestId\": \"x\", \"timestamp\": \"1\", "
-	    "\"records\": []}", "\"timestamp\" is not an integer");
+	    "\"records\": []}", "\"timestamp\" is a string, not an integer");
 	check_malformed("{\"requestId\": \"x\", \"timestamp\": 1}",
 	    "no \"records\"");
 	check_malformed("{\"requestId\": \"x\", \"timestamp\": 1, \"records\": "
-	    "{}}", "\"records\" is not an array");
+	    "{}}", "\"records\" is an object, not an array");
 	check_malformed("{\"requestId\": \"x\",\n \"timestamp\": 1,, }",
 	    "not valid JSON: ");
 	check_malformed("{\"requestId\": \"x\",\n \"timestamp\": 1,, }",
 	    "line 2, column");
 	check_malformed("[1]", "not a JSON object");
+	check_malformed("{\"requestId\": \"x\", \"requestId\": \"y\", "
+	    "\"timestamp\": 1, \"records\": []}", "\"requestId\" twice");
+	check_malformed("{\"requestId\": \"x\", \"timestamp\": 1.5, "
+	    "\"records\": []}", "\"timestamp\" is not an integer");
+	check_malformed("{\"requestId\": \"x\", \"timestamp\": 1, \"records\": "
+	    "[{\"data\": \"aGk=\"}]} x", "end of file expected");
+	check_malformed("{\"requestId\": \"\\ud800\", \"timestamp\": 1, "
+	    "\"records\": []}", "lone high surrogate");
+	check_malformed("{\"requestId\": \"\xff\", \"timestamp\": 1, "
+	    "\"records\": []}", "invalid UTF-8");
 }
 
 static void
