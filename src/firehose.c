@@ -50,8 +50,12 @@
 #define MAX_HELD ((size_t)256 * 1024 * 1024)
 /* Deliveries waiting for the source thread: past this, 503. */
 #define MAX_INBOX 1024
-/* A group is handed to the writer once its batch passes this. */
+/* A group is handed to the writer once its batch passes this... */
 #define GROUP_BYTES ((size_t)4 * 1024 * 1024)
+/* ...or as soon as fewer groups than this are waiting to commit: while
+ * the writer is busy, deliveries gather into the next group, so one
+ * commit (one fsync) covers everything that arrived during the last. */
+#define GROUPS_IN_FLIGHT 2
 #define MAX_CONNECTIONS 512
 #define IDLE_TIMEOUT_SECONDS 120
 /* Memory per connection for headers: the access key may be 4 KiB and the
@@ -110,6 +114,8 @@ struct firehose {
 	size_t              inbox_len;
 	struct fh_request  *flight;	/* fed, not yet answered */
 	size_t              suspended;	/* connections suspended */
+	int                 groups;	/* groups handed to the writer and
+					 * not yet answered */
 	size_t              unsent;	/* answered, not yet completed */
 	int                 stopping;
 	_Atomic size_t      held;
@@ -357,6 +363,7 @@ group_committed(void *arg, int ok)
 	pthread_mutex_lock(&fh->lock);
 	for (r = g->reqs; r; r = r->next)
 		flight_remove(fh, r);
+	fh->groups--;
 	pthread_cond_broadcast(&fh->wake);
 	pthread_mutex_unlock(&fh->lock);
 	answer_all(g->reqs, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -804,20 +811,26 @@ feed_delivery(struct source_ctx *sc, const char *label, struct fh_request *r)
 }
 
 /*
- * Hand the group to the writer; answers come from group_committed().
+ * Hand the open group to the writer; answers come from group_committed().
  * If the writer has failed, answer 503 here.
  */
 static void
-flush_group(struct firehose *fh, struct source_ctx *sc, struct fh_group *g)
+flush_group(struct firehose *fh, struct source_ctx *sc, struct fh_group **open)
 {
+	struct fh_group *g = *open;
 	struct fh_request *r;
 
+	*open = NULL;
 	sc->on_commit_arg = g;
+	pthread_mutex_lock(&fh->lock);
+	fh->groups++;
+	pthread_mutex_unlock(&fh->lock);
 	if (source_flush(sc) == 0)
 		return;
 	pthread_mutex_lock(&fh->lock);
 	for (r = g->reqs; r; r = r->next)
 		flight_remove(fh, r);
+	fh->groups--;
 	pthread_cond_broadcast(&fh->wake);
 	pthread_mutex_unlock(&fh->lock);
 	answer_all(g->reqs, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -827,10 +840,13 @@ flush_group(struct firehose *fh, struct source_ctx *sc, struct fh_group *g)
 
 /* Stopped while feeding: nothing of the group is stored; refuse it. */
 static void
-abandon_group(struct firehose *fh, struct source_ctx *sc, struct fh_group *g)
+abandon_group(struct firehose *fh, struct source_ctx *sc,
+    struct fh_group **open)
 {
+	struct fh_group *g = *open;
 	struct fh_request *r;
 
+	*open = NULL;
 	batch_reset(sc->batch);
 	pthread_mutex_lock(&fh->lock);
 	for (r = g->reqs; r; r = r->next)
@@ -844,14 +860,12 @@ abandon_group(struct firehose *fh, struct source_ctx *sc, struct fh_group *g)
 
 /*
  * Store the deliveries of `list` (linked by next): repeats of committed
- * ids are answered at once, the rest fed into groups.
+ * ids are answered at once, the rest fed into the open group *open.
  */
 static void
 feed_list(struct firehose *fh, struct source_ctx *sc,
-    struct fh_request *list)
+    struct fh_request *list, struct fh_group **open)
 {
-	struct fh_group *g = NULL;
-
 	while (list) {
 		struct fh_request *r = list;
 		char *err = NULL;
@@ -881,27 +895,33 @@ feed_list(struct firehose *fh, struct source_ctx *sc,
 			answer(r, MHD_HTTP_OK, NULL);
 			continue;
 		}
-		if (g == NULL) {
-			g = xcalloc(1, sizeof *g);
-			g->fh = fh;
+		if (*open == NULL) {
+			*open = xcalloc(1, sizeof **open);
+			(*open)->fh = fh;
 		}
 		pthread_mutex_lock(&fh->lock);
 		flight_add(fh, r);
 		pthread_mutex_unlock(&fh->lock);
-		r->next = g->reqs;
-		g->reqs = r;
+		r->next = (*open)->reqs;
+		(*open)->reqs = r;
 		feed_delivery(sc, fh->spec, r);
-		if (ingest_stopping(fh->ing)) {
-			/* The last delivery may be partly fed. */
-			abandon_group(fh, sc, g);
-			g = NULL;
-		} else if (batch_bytes(sc->batch) >= GROUP_BYTES) {
-			flush_group(fh, sc, g);
-			g = NULL;
-		}
+		if (ingest_stopping(fh->ing))
+			abandon_group(fh, sc, open);	/* maybe partly fed */
+		else if (batch_bytes(sc->batch) >= GROUP_BYTES)
+			flush_group(fh, sc, open);
 	}
-	if (g)
-		flush_group(fh, sc, g);
+}
+
+/* 1 if the open group should go to the writer now. */
+static int
+writer_has_room(struct firehose *fh)
+{
+	int room;
+
+	pthread_mutex_lock(&fh->lock);
+	room = fh->groups < GROUPS_IN_FLIGHT;
+	pthread_mutex_unlock(&fh->lock);
+	return room;
 }
 
 /* Take the inbox; waits up to 100 ms for something. */
@@ -974,6 +994,7 @@ firehose_run(struct ingest *ing, const char *spec)
 {
 	struct firehose *fh = xcalloc(1, sizeof *fh);
 	struct source_row *row = NULL;
+	struct fh_group *open = NULL;	/* deliveries fed, not yet flushed */
 	struct source_ctx sc;
 	char *err = NULL;
 	int64_t origin;
@@ -1001,8 +1022,13 @@ firehose_run(struct ingest *ing, const char *spec)
 		struct fh_request *list = take_inbox(fh);
 
 		if (list)
-			feed_list(fh, &sc, list);
+			feed_list(fh, &sc, list, &open);
+		if (open && writer_has_room(fh))
+			flush_group(fh, &sc, &open);
 	}
+	/* What was fed whole is committed; the rest is refused. */
+	if (open)
+		flush_group(fh, &sc, &open);
 	stop_server(fh);
 	sc.on_commit = NULL;
 	sc.on_commit_arg = NULL;

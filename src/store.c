@@ -132,7 +132,7 @@ static const char schema_rest[] =
     "  origin INTEGER NOT NULL,\n"
     "  records INTEGER NOT NULL,\n"
     "  at INTEGER NOT NULL\n"
-    ");\n"
+    ") WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS meta (\n"
     "  key TEXT PRIMARY KEY,\n"
     "  value TEXT\n"

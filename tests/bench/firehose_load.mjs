@@ -11,7 +11,7 @@
 //
 // Environment: FH_SECONDS (default 20), FH_CONNECTIONS (default 8),
 // FH_RECORDS (records per delivery, default 500), FH_GZIP=1 to gzip bodies.
-import { writeFileSync, chmodSync } from 'node:fs';
+import { writeFileSync, chmodSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import os from 'node:os';
@@ -90,6 +90,12 @@ async function connection(c) {
 	}
 }
 
+// CPU seconds the server used so far (utime + stime from /proc).
+const serverCpu = () => {
+	const f = readFileSync(`/proc/${srv.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+	return (Number(f[11]) + Number(f[12])) / 100;
+};
+const scpu0 = serverCpu();
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 const load0 = os.loadavg()[0];
@@ -101,6 +107,7 @@ stop = true;
 await Promise.all(conns);
 const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
+const scpu = serverCpu() - scpu0;
 agent.destroy();
 srv.proc.kill('SIGTERM');
 await srv.exit;
@@ -131,6 +138,8 @@ const result = {
 	nothing_lost: !lost,
 	nothing_doubled: !doubled,
 	client_cpu_seconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+	server_cpu_seconds: Number(scpu.toFixed(2)),
+	server_cpu_us_per_record: Number((scpu * 1e6 / Math.max(1, acked * RECORDS)).toFixed(2)),
 	loadavg_before: load0,
 	loadavg_after: os.loadavg()[0],
 };
