@@ -2,7 +2,8 @@
 #   make run     install missing packages, build, ingest the bundled sample
 #                and print the canned reject report
 #   make check   install what the tests need, build, run every test
-#   make bench   speed and size against sqlite3 and DuckDB (see README)
+#   make bench   speed and size against sqlite3 and DuckDB, and the Firehose
+#                endpoint under load (see README)
 # Set CC=clang to build with clang; SANITIZE=1 for an ASan+UBSan build.
 
 VERSION   := 0.1.0
@@ -84,6 +85,7 @@ bench: deps all
 	@sh tests/deps.sh $(DEPS_BENCH)
 	@sh tests/bench/run.sh $(BUILDDIR)/flowlens
 	@sh tests/bench/instructions.sh $(BUILDDIR)/flowlens
+	@sh tests/bench/firehose.sh $(BUILDDIR)/flowlens
 
 fuzz: deps-test
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh
