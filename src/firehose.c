@@ -352,23 +352,34 @@ follow_in_flight(struct firehose *fh, struct fh_request *req)
 	return 0;
 }
 
-/* Writer thread: a group's batch committed (ok) or failed. */
+/*
+ * A group is over: take its deliveries out of flight (and out of the
+ * groups count if the writer had it), answer them all, free it.
+ */
 static void
-group_committed(void *arg, int ok)
+end_group(struct fh_group *g, int handed_over, unsigned status,
+    const char *message)
 {
-	struct fh_group *g = arg;
 	struct firehose *fh = g->fh;
 	struct fh_request *r;
 
 	pthread_mutex_lock(&fh->lock);
 	for (r = g->reqs; r; r = r->next)
 		flight_remove(fh, r);
-	fh->groups--;
+	if (handed_over)
+		fh->groups--;
 	pthread_cond_broadcast(&fh->wake);
 	pthread_mutex_unlock(&fh->lock);
-	answer_all(g->reqs, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
-	    ok ? NULL : "flowlens could not commit the records to its store");
+	answer_all(g->reqs, status, message);
 	free(g);
+}
+
+/* Writer thread: a group's batch committed (ok) or failed. */
+static void
+group_committed(void *arg, int ok)
+{
+	end_group(arg, 1, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+	    ok ? NULL : "flowlens could not commit the records to its store");
 }
 
 /* ---------------------------------------------------------------- HTTP */
@@ -818,44 +829,27 @@ static void
 flush_group(struct firehose *fh, struct source_ctx *sc, struct fh_group **open)
 {
 	struct fh_group *g = *open;
-	struct fh_request *r;
 
 	*open = NULL;
 	sc->on_commit_arg = g;
 	pthread_mutex_lock(&fh->lock);
 	fh->groups++;
 	pthread_mutex_unlock(&fh->lock);
-	if (source_flush(sc) == 0)
-		return;
-	pthread_mutex_lock(&fh->lock);
-	for (r = g->reqs; r; r = r->next)
-		flight_remove(fh, r);
-	fh->groups--;
-	pthread_cond_broadcast(&fh->wake);
-	pthread_mutex_unlock(&fh->lock);
-	answer_all(g->reqs, MHD_HTTP_SERVICE_UNAVAILABLE,
-	    "flowlens cannot write to its store");
-	free(g);
+	if (source_flush(sc) < 0)
+		end_group(g, 1, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "flowlens cannot write to its store");
 }
 
 /* Stopped while feeding: nothing of the group is stored; refuse it. */
 static void
-abandon_group(struct firehose *fh, struct source_ctx *sc,
-    struct fh_group **open)
+abandon_group(struct source_ctx *sc, struct fh_group **open)
 {
 	struct fh_group *g = *open;
-	struct fh_request *r;
 
 	*open = NULL;
 	batch_reset(sc->batch);
-	pthread_mutex_lock(&fh->lock);
-	for (r = g->reqs; r; r = r->next)
-		flight_remove(fh, r);
-	pthread_cond_broadcast(&fh->wake);
-	pthread_mutex_unlock(&fh->lock);
-	answer_all(g->reqs, MHD_HTTP_SERVICE_UNAVAILABLE,
+	end_group(g, 0, MHD_HTTP_SERVICE_UNAVAILABLE,
 	    "flowlens is shutting down; retry later");
-	free(g);
 }
 
 /*
@@ -906,7 +900,7 @@ feed_list(struct firehose *fh, struct source_ctx *sc,
 		(*open)->reqs = r;
 		feed_delivery(sc, fh->spec, r);
 		if (ingest_stopping(fh->ing))
-			abandon_group(fh, sc, open);	/* maybe partly fed */
+			abandon_group(sc, open);	/* maybe partly fed */
 		else if (batch_bytes(sc->batch) >= GROUP_BYTES)
 			flush_group(fh, sc, open);
 	}

@@ -406,50 +406,103 @@ read_number(struct reader *r, int64_t *integer, int *is_integer)
 
 static int read_value(struct reader *r, int depth);
 
+/* Reads the value of one object member (the key is read, r->p is after
+ * the ':'); the key may be overwritten once a value is read. */
+typedef int (*member_fn)(struct reader *r, const char *key, size_t klen,
+    void *ctx);
+/* Reads one array element at r->p; index counts from 0. */
+typedef int (*element_fn)(struct reader *r, size_t index, void *ctx);
+
+/* After a member or element: ',' (returns 1: more) or `close` (0). */
+static int
+next_or_close(struct reader *r, unsigned char close)
+{
+	skip_space(r);
+	if (r->p < r->end && *r->p == ',') {
+		r->p++;
+		return 1;
+	}
+	if (r->p < r->end && *r->p == close) {
+		r->p++;
+		return 0;
+	}
+	return syntax_error(r, close == '}' ? "expected ',' or '}'" :
+	    "expected ',' or ']'");
+}
+
+/* An object at r->p ('{'): `member` reads each member's value. */
+static int
+read_object(struct reader *r, member_fn member, void *ctx)
+{
+	const char *key;
+	size_t klen;
+	int more;
+
+	r->p++;
+	skip_space(r);
+	if (r->p < r->end && *r->p == '}') {
+		r->p++;
+		return 0;
+	}
+	do {
+		skip_space(r);
+		if (r->p >= r->end || *r->p != '"')
+			return syntax_error(r, "expected a string as object "
+			    "key");
+		if (read_string(r, &key, &klen) < 0 ||
+		    expect(r, ':', "expected ':'") < 0 ||
+		    member(r, key, klen, ctx) < 0)
+			return -1;
+	} while ((more = next_or_close(r, '}')) == 1);
+	return more;
+}
+
+/* An array at r->p ('['): `element` reads each element. */
+static int
+read_array(struct reader *r, element_fn element, void *ctx)
+{
+	size_t index = 0;
+	int more;
+
+	r->p++;
+	skip_space(r);
+	if (r->p < r->end && *r->p == ']') {
+		r->p++;
+		return 0;
+	}
+	do {
+		if (element(r, index++, ctx) < 0)
+			return -1;
+	} while ((more = next_or_close(r, ']')) == 1);
+	return more;
+}
+
+static int
+skip_member(struct reader *r, const char *key, size_t klen, void *ctx)
+{
+	(void)key;
+	(void)klen;
+	return read_value(r, *(int *)ctx + 1);
+}
+
+static int
+skip_element(struct reader *r, size_t index, void *ctx)
+{
+	(void)index;
+	return read_value(r, *(int *)ctx + 1);
+}
+
 /* Check and skip an object or array at r->p. */
 static int
 read_container(struct reader *r, int depth)
 {
-	unsigned char close = *r->p == '{' ? '}' : ']';
-	int object = close == '}';
-	const char *text;
-	size_t len;
-
 	if (depth >= MAX_DEPTH) {
 		*r->err = xasprintf("the body nests arrays and objects more than "
 		    "%d deep", MAX_DEPTH);
 		return -1;
 	}
-	r->p++;
-	skip_space(r);
-	if (r->p < r->end && *r->p == close) {
-		r->p++;
-		return 0;
-	}
-	for (;;) {
-		if (object) {
-			skip_space(r);
-			if (r->p >= r->end || *r->p != '"')
-				return syntax_error(r, "expected a string as "
-				    "object key");
-			if (read_string(r, &text, &len) < 0 ||
-			    expect(r, ':', "expected ':'") < 0)
-				return -1;
-		}
-		if (read_value(r, depth + 1) < 0)
-			return -1;
-		skip_space(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == close) {
-			r->p++;
-			return 0;
-		}
-		return syntax_error(r, object ? "expected ',' or '}'" :
-		    "expected ',' or ']'");
-	}
+	return *r->p == '{' ? read_object(r, skip_member, &depth) :
+	    read_array(r, skip_element, &depth);
 }
 
 /* Check and skip any value. */
@@ -541,14 +594,58 @@ decode_data(const char *text, size_t len, size_t i, struct firehose_body *out,
 	return 0;
 }
 
-/* One records[i] entry: an object with a string "data". */
-static int
-read_record(struct reader *r, size_t i, struct firehose_body *out)
-{
-	const char *key, *text;
-	size_t klen, len;
-	int have_data = 0;
+/* What a records[i] object is read into. */
+struct record_read {
+	struct firehose_body *out;
+	size_t                index;
+	int                   have_data;
+};
 
+/* One member of records[i]: "data" is decoded, others skipped. */
+static int
+record_member(struct reader *r, const char *key, size_t klen, void *ctx)
+{
+	struct record_read *rr = ctx;
+	size_t i = rr->index, len;
+	const char *text, *kind;
+	int depth = 2;
+
+	if (klen != 4 || memcmp(key, "data", 4) != 0)
+		return skip_member(r, key, klen, &depth);
+	if (rr->have_data) {
+		*r->err = xasprintf("records[%zu] has \"data\" twice", i);
+		return -1;
+	}
+	rr->have_data = 1;
+	kind = value_kind(r);
+	if (r->p >= r->end || *r->p != '"') {
+		if (read_value(r, 3) < 0)
+			return -1;
+		*r->err = xasprintf("records[%zu].data is %s, not a string", i,
+		    kind);
+		return -1;
+	}
+	if (read_string(r, &text, &len) < 0)
+		return -1;
+	return decode_data(text, len, i, rr->out, r->err);
+}
+
+/* records[i]: an object with a string "data". */
+static int
+record_element(struct reader *r, size_t i, void *ctx)
+{
+	struct firehose_body *out = ctx;
+	struct record_read rr = { out, i, 0 };
+
+	if (i == FIREHOSE_MAX_RECORDS) {
+		*r->err = xasprintf("\"records\" has more than %d entries; a "
+		    "delivery holds at most %d", FIREHOSE_MAX_RECORDS,
+		    FIREHOSE_MAX_RECORDS);
+		return -1;
+	}
+	if (i % 512 == 0)
+		out->records = xrealloc(out->records,
+		    (i + 512) * sizeof *out->records);
 	skip_space(r);
 	if (r->p >= r->end || *r->p != '{') {
 		if (read_value(r, 2) < 0)
@@ -556,59 +653,13 @@ read_record(struct reader *r, size_t i, struct firehose_body *out)
 		*r->err = xasprintf("records[%zu] is not an object", i);
 		return -1;
 	}
-	r->p++;
-	skip_space(r);
-	if (r->p < r->end && *r->p == '}') {
-		r->p++;
-		goto done;
-	}
-	for (;;) {
-		skip_space(r);
-		if (r->p >= r->end || *r->p != '"')
-			return syntax_error(r, "expected a string as object "
-			    "key");
-		if (read_string(r, &key, &klen) < 0 ||
-		    expect(r, ':', "expected ':'") < 0)
-			return -1;
-		if (klen == 4 && memcmp(key, "data", 4) == 0) {
-			if (have_data) {
-				*r->err = xasprintf("records[%zu] has \"data\" "
-				    "twice", i);
-				return -1;
-			}
-			have_data = 1;
-			skip_space(r);
-			if (r->p >= r->end || *r->p != '"') {
-				const char *kind = value_kind(r);
-
-				if (read_value(r, 3) < 0)
-					return -1;
-				*r->err = xasprintf("records[%zu].data is %s, "
-				    "not a string", i, kind);
-				return -1;
-			}
-			if (read_string(r, &text, &len) < 0 ||
-			    decode_data(text, len, i, out, r->err) < 0)
-				return -1;
-		} else if (read_value(r, 3) < 0) {
-			return -1;
-		}
-		skip_space(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == '}') {
-			r->p++;
-			break;
-		}
-		return syntax_error(r, "expected ',' or '}'");
-	}
-done:
-	if (!have_data) {
+	if (read_object(r, record_member, &rr) < 0)
+		return -1;
+	if (!rr.have_data) {
 		*r->err = xasprintf("records[%zu] has no \"data\" field", i);
 		return -1;
 	}
+	out->nrecords = i + 1;
 	return 0;
 }
 
@@ -616,59 +667,34 @@ done:
 static int
 read_records(struct reader *r, struct firehose_body *out)
 {
-	size_t cap = 0;
+	const char *kind = value_kind(r);
 
-	skip_space(r);
 	if (r->p >= r->end || *r->p != '[') {
-		const char *kind = value_kind(r);
-
 		if (read_value(r, 1) < 0)
 			return -1;
 		*r->err = xasprintf("\"records\" is %s, not an array", kind);
 		return -1;
 	}
-	r->p++;
-	skip_space(r);
-	if (r->p < r->end && *r->p == ']') {
-		r->p++;
-		return 0;
-	}
-	for (;;) {
-		if (out->nrecords == FIREHOSE_MAX_RECORDS) {
-			*r->err = xasprintf("\"records\" has more than %d "
-			    "entries; a delivery holds at most %d",
-			    FIREHOSE_MAX_RECORDS, FIREHOSE_MAX_RECORDS);
-			return -1;
-		}
-		if (out->nrecords == cap) {
-			cap = cap ? cap * 2 : 512;
-			out->records = xrealloc(out->records,
-			    cap * sizeof *out->records);
-		}
-		if (read_record(r, out->nrecords, out) < 0)
-			return -1;
-		out->nrecords++;
-		skip_space(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == ']') {
-			r->p++;
-			return 0;
-		}
-		return syntax_error(r, "expected ',' or ']'");
-	}
+	return read_array(r, record_element, out);
 }
 
 /* Which top-level fields were seen. */
 enum { SEEN_ID = 1, SEEN_TIMESTAMP = 2, SEEN_RECORDS = 4 };
 
-/* One top-level field (key already read). */
+/* What the top-level object is read into. */
+struct delivery_read {
+	struct firehose_body *out;
+	unsigned              seen;	/* SEEN_* */
+};
+
+/* One top-level member: the three known fields, others skipped. */
 static int
-read_field(struct reader *r, const char *key, size_t klen, unsigned *seen,
-    struct firehose_body *out)
+delivery_member(struct reader *r, const char *key, size_t klen, void *ctx)
 {
+	struct delivery_read *dr = ctx;
+	struct firehose_body *out = dr->out;
+	unsigned *seen = &dr->seen;
+	int depth = 0;
 	const char *text, *kind;
 	size_t len;
 	int64_t ts;
@@ -680,7 +706,7 @@ read_field(struct reader *r, const char *key, size_t klen, unsigned *seen,
 #undef IS
 
 	if (bit == 0)
-		return read_value(r, 1);
+		return skip_member(r, key, klen, &depth);
 	if (*seen & bit) {
 		*r->err = xasprintf("the body has \"%.*s\" twice", (int)klen,
 		    key);
@@ -726,9 +752,7 @@ read_field(struct reader *r, const char *key, size_t klen, unsigned *seen,
 static int
 read_delivery(struct reader *r, struct firehose_body *out)
 {
-	const char *key;
-	size_t klen;
-	unsigned seen = 0;
+	struct delivery_read dr = { out, 0 };
 
 	skip_space(r);
 	if (r->p >= r->end || *r->p != '{') {
@@ -737,52 +761,20 @@ read_delivery(struct reader *r, struct firehose_body *out)
 		*r->err = xstrdup("the body is not a JSON object");
 		return -1;
 	}
-	r->p++;
-	skip_space(r);
-	if (r->p < r->end && *r->p == '}')
-		r->p++;
-	else
-		for (;;) {
-			skip_space(r);
-			if (r->p >= r->end || *r->p != '"')
-				return syntax_error(r, "expected a string as "
-				    "object key");
-			if (read_string(r, &key, &klen) < 0)
-				return -1;
-			/* The key is a view or scratch: copy before reuse. */
-			{
-				char name[16] = "";
-
-				if (klen < sizeof name)
-					memcpy(name, key, klen);
-				if (expect(r, ':', "expected ':'") < 0 ||
-				    read_field(r, name, klen < sizeof name ?
-				    klen : 0, &seen, out) < 0)
-					return -1;
-			}
-			skip_space(r);
-			if (r->p < r->end && *r->p == ',') {
-				r->p++;
-				continue;
-			}
-			if (r->p < r->end && *r->p == '}') {
-				r->p++;
-				break;
-			}
-			return syntax_error(r, "expected ',' or '}'");
-		}
+	if (read_object(r, delivery_member, &dr) < 0)
+		return -1;
 	skip_space(r);
 	if (r->p != r->end)
 		return syntax_error(r, "end of file expected");
-	if (!(seen & SEEN_ID)) {
+	if (!(dr.seen & SEEN_ID)) {
 		*r->err = xstrdup("the body has no \"requestId\"");
 		return -1;
 	}
-	if (!(seen & SEEN_TIMESTAMP)) {
+	if (!(dr.seen & SEEN_TIMESTAMP)) {
 		*r->err = xstrdup("the body has no \"timestamp\"");
 		return -1;
 	}
-	if (!(seen & SEEN_RECORDS)) {
+	if (!(dr.seen & SEEN_RECORDS)) {
 		*r->err = xstrdup("the body has no \"records\"");
 		return -1;
 	}
