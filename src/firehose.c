@@ -21,9 +21,7 @@
  */
 #include "firehose.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +37,7 @@
 
 #include "batch.h"
 #include "firehose_body.h"
+#include "firehose_config.h"
 #include "ingest_source.h"
 #include "store.h"
 #include "util.h"
@@ -65,7 +63,6 @@
 #define SEND_WAIT_SECONDS 5.0
 /* The longest errorMessage Firehose keeps. */
 #define MAX_ERROR_MESSAGE 8192
-#define MAX_KEY 4096
 
 enum req_state {
 	REQ_RECEIVING,	/* headers and body arriving (polling thread) */
@@ -120,88 +117,6 @@ struct firehose {
 	int                 stopping;
 	_Atomic size_t      held;
 };
-
-/* ---------------------------------------------------------------- spec */
-
-int
-firehose_parse_spec(const char *spec, struct firehose_addr *out, char **err)
-{
-	const char *p = spec + strlen("firehose:"), *path, *port;
-	char host[64] = "127.0.0.1";
-	size_t hlen;
-	char *end;
-	long n;
-
-	memset(out, 0, sizeof *out);
-	path = strchr(p, '/');
-	if (path == NULL)
-		path = p + strlen(p);
-	if (*p == '[') {
-		const char *close = memchr(p, ']', (size_t)(path - p));
-
-		if (close == NULL || close[1] != ':')
-			goto bad;
-		hlen = (size_t)(close - p - 1);
-		if (hlen == 0 || hlen >= sizeof host)
-			goto bad;
-		memcpy(host, p + 1, hlen);
-		host[hlen] = '\0';
-		port = close + 2;
-	} else {
-		const char *colon = memchr(p, ':', (size_t)(path - p));
-
-		port = p;
-		if (colon) {
-			hlen = (size_t)(colon - p);
-			if (hlen == 0 || hlen >= sizeof host)
-				goto bad;
-			memcpy(host, p, hlen);
-			host[hlen] = '\0';
-			port = colon + 1;
-		}
-	}
-	if (port == path || *port < '0' || *port > '9')
-		goto bad;
-	errno = 0;
-	n = strtol(port, &end, 10);
-	if (end != path || errno || n < 0 || n > 65535)
-		goto bad;
-	out->port = (unsigned)n;
-	if (strcmp(host, "localhost") == 0)
-		strcpy(host, "127.0.0.1");
-	if (inet_pton(AF_INET, host, &out->in4.sin_addr) == 1) {
-		out->family = AF_INET;
-		out->in4.sin_family = AF_INET;
-		out->in4.sin_port = htons((uint16_t)n);
-	} else if (inet_pton(AF_INET6, host, &out->in6.sin6_addr) == 1) {
-		out->family = AF_INET6;
-		out->in6.sin6_family = AF_INET6;
-		out->in6.sin6_port = htons((uint16_t)n);
-	} else {
-		goto bad;
-	}
-	snprintf(out->host, sizeof out->host, "%s", host);
-	if (*path == '\0')
-		path = "/";
-	if (strlen(path) >= sizeof out->path)
-		goto bad;
-	snprintf(out->path, sizeof out->path, "%s", path);
-	return 0;
-bad:
-	*err = xasprintf("bad firehose source \"%s\": use firehose:PORT, "
-	    "firehose:ADDR:PORT or firehose:[IPV6]:PORT, optionally followed "
-	    "by the request path (firehose:8443/flowlogs); ADDR is a numeric "
-	    "address or localhost, PORT 0-65535 (0: any free port)", spec);
-	return -1;
-}
-
-int
-firehose_check(const char *spec, char **err)
-{
-	struct firehose_addr a;
-
-	return firehose_parse_spec(spec, &a, err);
-}
 
 /* ---------------------------------------------------------------- answers */
 
@@ -384,19 +299,6 @@ group_committed(void *arg, int ok)
 
 /* ---------------------------------------------------------------- HTTP */
 
-/* Constant-time comparison with the configured key: the time depends on
- * the length of what was sent, never on where it differs. */
-static int
-key_matches(const struct firehose *fh, const char *given, size_t len)
-{
-	volatile unsigned char diff = (unsigned char)(len != fh->key_len);
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		diff |= (unsigned char)(given[i] ^ fh->key[i % fh->key_len]);
-	return diff == 0;
-}
-
 static const char *
 header(struct MHD_Connection *conn, const char *name, size_t *len)
 {
@@ -433,7 +335,7 @@ check_headers(struct firehose *fh, struct MHD_Connection *conn,
 		return MHD_HTTP_NOT_FOUND;
 	}
 	v = header(conn, "X-Amz-Firehose-Access-Key", &len);
-	if (v == NULL || !key_matches(fh, v, len)) {
+	if (v == NULL || !firehose_key_matches(fh->key, fh->key_len, v, len)) {
 		*why = v == NULL ? "the X-Amz-Firehose-Access-Key header is "
 		    "missing" : "the access key is not the one configured";
 		return MHD_HTTP_UNAUTHORIZED;
@@ -499,7 +401,7 @@ body_received(struct firehose *fh, struct MHD_Connection *conn,
 	enum firehose_body_status st;
 	char *err = NULL;
 	enum MHD_Result rc;
-	int queued = 0;
+	int queued = 0, stopping;
 
 	st = firehose_body_parse(req->body.data ? req->body.data : "",
 	    req->body.len, req->gzip, MAX_BODY, &req->parsed, &err);
@@ -536,11 +438,12 @@ body_received(struct firehose *fh, struct MHD_Connection *conn,
 		pthread_cond_broadcast(&fh->wake);
 		queued = 1;
 	}
+	stopping = fh->stopping;
 	pthread_mutex_unlock(&fh->lock);
 	if (queued)
 		return MHD_YES;
 	return send_answer(conn, req, MHD_HTTP_SERVICE_UNAVAILABLE,
-	    fh->stopping ? "flowlens is shutting down; retry later" :
+	    stopping ? "flowlens is shutting down; retry later" :
 	    "the ingest queue is full; retry later");
 }
 
@@ -628,82 +531,6 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---------------------------------------------------------------- setup */
 
-/* Read a small file whole (PEM, key); NULL with *err. */
-static char *
-read_small_file(const char *path, const char *what, size_t max, size_t *len,
-    int *loose_mode, char **err)
-{
-	struct sbuf b = { 0 };
-	struct stat st;
-	char chunk[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		*err = xasprintf("cannot open the %s %s: %s", what, path,
-		    strerror(errno));
-		return NULL;
-	}
-	if (loose_mode)
-		*loose_mode = fstat(fd, &st) == 0 && (st.st_mode & 077);
-	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
-		sbuf_append(&b, chunk, (size_t)n);
-		if (b.len > max)
-			break;
-	}
-	close(fd);
-	if (n < 0 || b.len > max) {
-		*err = n < 0 ? xasprintf("cannot read the %s %s: %s", what,
-		    path, strerror(errno)) : xasprintf("the %s %s is larger "
-		    "than %zu bytes", what, path, max);
-		explicit_bzero(b.data, b.cap);
-		sbuf_free(&b);
-		return NULL;
-	}
-	*len = b.len;
-	return b.data ? b.data : xstrdup("");
-}
-
-/* The access key: --firehose-access-key-file, else the environment. */
-static int
-load_key(struct firehose *fh, char **err)
-{
-	const char *file = ingest_opts(fh->ing)->firehose_key_file;
-	const char *env = getenv(FIREHOSE_KEY_ENV);
-	int loose = 0;
-
-	if (file) {
-		fh->key = read_small_file(file, "access key file", MAX_KEY + 2,
-		    &fh->key_len, &loose, err);
-		if (fh->key == NULL)
-			return -1;
-		/* One line: the final newline is not part of the key. */
-		if (fh->key_len && fh->key[fh->key_len - 1] == '\n')
-			fh->key[--fh->key_len] = '\0';
-		if (fh->key_len && fh->key[fh->key_len - 1] == '\r')
-			fh->key[--fh->key_len] = '\0';
-		if (loose)
-			fprintf(stderr, "flowlens: warning: %s can be read by "
-			    "other users (chmod 600 it)\n", file);
-	} else if (env && *env) {
-		fh->key = xstrdup(env);
-		fh->key_len = strlen(env);
-	}
-	if (fh->key == NULL || fh->key_len == 0) {
-		*err = xasprintf("%s: no access key: put the key Firehose is "
-		    "configured with in a file readable only by you and give "
-		    "--firehose-access-key-file FILE, or set %s", fh->spec,
-		    FIREHOSE_KEY_ENV);
-		return -1;
-	}
-	if (fh->key_len > MAX_KEY) {
-		*err = xasprintf("%s: the access key is longer than %d bytes "
-		    "(Firehose sends at most %d)", fh->spec, MAX_KEY, MAX_KEY);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 forget_key(struct firehose *fh)
 {
@@ -736,11 +563,11 @@ start_server(struct firehose *fh, char **err)
 			    "TLS: terminate TLS at a proxy instead");
 			return -1;
 		}
-		cert = read_small_file(opt->tls_cert, "TLS certificate",
+		cert = firehose_read_file(opt->tls_cert, "TLS certificate",
 		    1024 * 1024, &len, NULL, err);
 		if (cert == NULL)
 			return -1;
-		key = read_small_file(opt->tls_key, "TLS key", 1024 * 1024,
+		key = firehose_read_file(opt->tls_key, "TLS key", 1024 * 1024,
 		    &len, NULL, err);
 		if (key == NULL) {
 			free(cert);
@@ -998,7 +825,8 @@ firehose_run(struct ingest *ing, const char *spec)
 	pthread_mutex_init(&fh->lock, NULL);
 	pthread_cond_init(&fh->wake, NULL);
 	if (firehose_parse_spec(spec, &fh->addr, &err) < 0 ||
-	    load_key(fh, &err) < 0 ||
+	    firehose_load_key(ingest_opts(ing)->firehose_key_file, spec,
+	    &fh->key, &fh->key_len, &err) < 0 ||
 	    ingest_source_state(ing, spec, "firehose", &row, &err) < 0 ||
 	    store_open(&fh->store, ingest_opts(ing)->db_path, &err) < 0 ||
 	    start_server(fh, &err) < 0)

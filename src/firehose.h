@@ -23,33 +23,9 @@
 #ifndef FLOWLENS_FIREHOSE_H
 #define FLOWLENS_FIREHOSE_H
 
-#include <netinet/in.h>
+#include "firehose_config.h"
 
 struct ingest;
-
-/* Environment variable holding the access key (see --help). */
-#define FIREHOSE_KEY_ENV "FLOWLENS_FIREHOSE_ACCESS_KEY"
-
-/* Where a firehose: source listens. */
-struct firehose_addr {
-	int                     family;	/* AF_INET or AF_INET6 */
-	struct sockaddr_in      in4;
-	struct sockaddr_in6     in6;
-	unsigned                port;	/* 0: any free port */
-	char                    host[64];	/* numeric address, for messages */
-	char                    path[512];	/* request path, "/" by default */
-};
-
-/*
- * Parse "firehose:[ADDR:]PORT[/PATH]": ADDR is an IPv4 address, [IPv6] or
- * localhost (default 127.0.0.1); PORT 0-65535 (0: any free port, printed
- * at start).  Returns 0, or -1 with *err saying what is wrong.
- */
-int firehose_parse_spec(const char *spec, struct firehose_addr *out,
-    char **err);
-
-/* source_kind.check for firehose: (the spec syntax). */
-int firehose_check(const char *spec, char **err);
 
 /*
  * source_kind.run: serve deliveries until the ingest stops.  Returns 0,
