@@ -745,14 +745,20 @@ writer_has_room(struct firehose *fh)
 	return room;
 }
 
-/* Take the inbox; waits up to 100 ms for something. */
+/*
+ * Take the inbox.  When it is empty, wait (up to 100 ms) for a delivery,
+ * or - if a group is open (have_open) - for the writer to have room; the
+ * condition is checked under the lock its signal is sent under, so no
+ * wake-up is lost.
+ */
 static struct fh_request *
-take_inbox(struct firehose *fh)
+take_inbox(struct firehose *fh, int have_open)
 {
 	struct fh_request *list;
 
 	pthread_mutex_lock(&fh->lock);
-	if (fh->inbox == NULL)
+	if (fh->inbox == NULL &&
+	    !(have_open && fh->groups < GROUPS_IN_FLIGHT))
 		wait_wake(fh);
 	list = fh->inbox;
 	fh->inbox = fh->inbox_tail = NULL;
@@ -841,7 +847,7 @@ firehose_run(struct ingest *ing, const char *spec)
 	sc.max_age = INFINITY;
 	sc.on_commit = group_committed;
 	while (!ingest_stopping(ing)) {
-		struct fh_request *list = take_inbox(fh);
+		struct fh_request *list = take_inbox(fh, open != NULL);
 
 		if (list)
 			feed_list(fh, &sc, list, &open);

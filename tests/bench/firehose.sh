@@ -4,7 +4,8 @@
 # keep-alive connections, plain and gzip, FH_SECONDS (default 20) each.
 # Reports sustained records/s, acknowledgement latency (p50/p99/max), the
 # server's CPU time per record and the load average, and checks nothing
-# was lost or doubled.  Writes build/bench/firehose.md and prints it.
+# was lost or doubled.  For scale on a shared machine, the same run also
+# times `flowlens ingest` of a 1 M-record file (the spine's own rate).  Writes build/bench/firehose.md and prints it.
 # Exits non-zero if a run lost or doubled records; missing the targets
 # (>= 200 000 records/s, p99 <= 250 ms) is reported, not a failure.
 set -eu
@@ -45,5 +46,16 @@ for run in "8 0" "32 0" "32 1"; do
 		console.log(`| ${r.connections} | ${r.gzip ? "gzip" : "plain"} | ${r.records_per_second} | ${r.deliveries_per_second} | ${l.p50} | ${l.p99} | ${l.max} | ${r.server_cpu_seconds} | ${r.server_cpu_us_per_record} | ${r.loadavg_before.toFixed(1)}-${r.loadavg_after.toFixed(1)} | ${r.nothing_lost ? "no" : "YES"} | ${r.nothing_doubled ? "no" : "YES"} |`);
 	' >> "$report"
 done
+# The spine's own rate in the same run: a plain file, same store settings.
+"$flowlens" gen --rows 1000000 --seed 7 > "$work/flows.log"
+rm -f "$work"/file.db*
+start=$(date +%s.%N)
+"$flowlens" ingest --db "$work/file.db" --no-progress --quiet "$work/flows.log"
+end=$(date +%s.%N)
+{
+	echo
+	echo "For scale, in the same run: \`flowlens ingest\` of a 1 000 000-record file:"
+	echo "$(echo "$start $end" | awk '{printf "%.0f", 1000000 / ($2 - $1)}') records/s (load average after: $(cut -d' ' -f1 /proc/loadavg))."
+} >> "$report"
 cat "$report"
 exit $status
