@@ -10,32 +10,51 @@
 // figures last.
 //
 // Environment: FH_SECONDS (default 20), FH_CONNECTIONS (default 8),
-// FH_RECORDS (records per delivery, default 500), FH_GZIP=1 to gzip bodies.
+// FH_RECORDS (records per delivery, default 500), FH_GZIP=1 to gzip bodies,
+// FH_SPREAD (seconds of start times in flight, default 600).
 import { writeFileSync, chmodSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import os from 'node:os';
-import { flowLine, newId, startServer, query } from '../firehose/lib.mjs';
+import { newId, startServer, query } from '../firehose/lib.mjs';
 
 const [flowlens, work] = process.argv.slice(2);
 const SECONDS = Number(process.env.FH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.FH_CONNECTIONS ?? 8);
 const RECORDS = Number(process.env.FH_RECORDS ?? 500);
 const GZIP = process.env.FH_GZIP === '1';
+const SPREAD = Number(process.env.FH_SPREAD ?? 600);
 const KEY = 'load-' + newId();
 const keyFile = `${work}/load-key`;
 writeFileSync(keyFile, KEY);
 chmodSync(keyFile, 0o600);
 const db = `${work}/load.db`;
 
-// 16 different record sets, pre-encoded: building bodies must not be what
-// limits the client.
-const recordSets = [];
-for (let s = 0; s < 16; s++) {
-	const parts = [];
-	for (let i = 0; i < RECORDS; i++)
-		parts.push(`{"data":"${Buffer.from(flowLine(`load${s}`, s * RECORDS + i, 1767225600 + s * 3600) + '\n').toString('base64')}"}`);
-	recordSets.push(`[${parts.join(',')}]`);
+// Records look like live traffic: each delivery's records are made when
+// it is sent, with start in the last FH_SPREAD seconds (default 600: flow
+// logs reach Firehose minutes after their capture window; 0: all "now"), 200 ENIs, TCP/UDP/ICMP, about 15 %
+// REJECT.  (Replaying one fixed set of records instead inserts the same
+// start values over and over into the middle of the indexes, which costs
+// the writer twice as much as a live stream does.)
+let seed = 7;
+const rand = (n) => {
+	seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+	return seed % n;
+};
+function liveRecords(n) {
+	const now = Math.floor(Date.now() / 1000);
+	const parts = new Array(n);
+	for (let i = 0; i < n; i++) {
+		const start = now - SPREAD + (SPREAD ? rand(SPREAD) : 0);
+		const proto = [6, 6, 6, 17, 17, 1][rand(6)];
+		const line = `2 1234567890${10 + rand(4)} eni-0a${(1000 + rand(200)).toString(16)}f00d ` +
+		    `10.${rand(4)}.${rand(256)}.${rand(256)} 172.16.${rand(256)}.${rand(256)} ` +
+		    `${proto === 1 ? 0 : 1024 + rand(60000)} ${proto === 1 ? 0 : [443, 80, 22, 3389, 53, 8080][rand(6)]} ` +
+		    `${proto} ${1 + rand(50)} ${40 + rand(100000)} ${start} ${start + 60} ` +
+		    `${rand(100) < 15 ? 'REJECT' : 'ACCEPT'} OK\n`;
+		parts[i] = `{"data":"${Buffer.from(line).toString('base64')}"}`;
+	}
+	return `[${parts.join(',')}]`;
 }
 
 const srv = await startServer(flowlens, db, { keyFile });
@@ -68,11 +87,10 @@ function post(id, payload) {
 	});
 }
 
-async function connection(c) {
-	let n = 0;
+async function connection() {
 	while (!stop) {
 		const id = newId();
-		const text = `{"requestId":"${id}","timestamp":${Date.now()},"records":${recordSets[(c + n++) % recordSets.length]}}`;
+		const text = `{"requestId":"${id}","timestamp":${Date.now()},"records":${liveRecords(RECORDS)}}`;
 		const payload = GZIP ? zlib.gzipSync(text, { level: 1 }) : Buffer.from(text);
 		sent++;
 		for (;;) {
@@ -101,7 +119,7 @@ const t0 = process.hrtime.bigint();
 const load0 = os.loadavg()[0];
 const conns = [];
 for (let c = 0; c < CONNECTIONS; c++)
-	conns.push(connection(c));
+	conns.push(connection());
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
 stop = true;
 await Promise.all(conns);
