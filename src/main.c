@@ -80,7 +80,9 @@ static const char usage_main[] =
 
 static const char usage_ingest[] =
 "usage: flowlens ingest [--db PATH] [--log-format FMT] [--reread] [--follow]\n"
-"                       [--quiet] [--no-progress] SOURCE...\n"
+"                       [--quiet] [--no-progress]\n"
+"                       [--firehose-access-key-file FILE]\n"
+"                       [--tls-cert FILE --tls-key FILE] SOURCE...\n"
 "\n"
 "Read flow-log records into the store, exactly once.  SOURCE is:\n"
 "  PATH        a file: plain text or gzip (detected by content, several\n"
