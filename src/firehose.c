@@ -46,8 +46,10 @@
 #define MAX_BODY ((size_t)65 * 1024 * 1024)
 /* Bytes of bodies held at once (received, queued, being stored). */
 #define MAX_HELD ((size_t)256 * 1024 * 1024)
-/* Deliveries waiting for the source thread: past this, 503. */
-#define MAX_INBOX 1024
+/* Deliveries waiting for the source thread: past this, 503.  They wait
+ * only while the writer is behind by a whole open group and its queue
+ * (the source thread then blocks handing a batch over). */
+#define MAX_INBOX 128
 /* A group is handed to the writer once its batch passes this... */
 #define GROUP_BYTES ((size_t)4 * 1024 * 1024)
 /* ...or as soon as fewer groups than this are waiting to commit: while

@@ -2,6 +2,8 @@
 # run.sh FLOWLENS [crash] - the firehose: source over real HTTP on loopback
 # (tests/firehose/test.mjs: contract, refusals, retries, TLS, SIGTERM), and
 # unless FIREHOSE_CRASH=0, the kill -9 test (tests/firehose/crash.mjs).
+# FIREHOSE_BACKPRESSURE=0 leaves out the blocked-writer test (slow under
+# ASan).
 # Node built-ins only; the store is read back with `flowlens query` and
 # sqlite3.  Prints ok/FAIL lines and one final "N passed, N failed".
 set -u
