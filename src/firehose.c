@@ -536,9 +536,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void
 forget_key(struct firehose *fh)
 {
-	if (fh->key)
-		explicit_bzero(fh->key, fh->key_len);
-	free(fh->key);
+	firehose_forget_key(fh->key, fh->key_len);
 	fh->key = NULL;
 }
 

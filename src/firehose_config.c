@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,6 +120,7 @@ firehose_read_file(const char *path, const char *what, size_t max, size_t *len,
 			break;
 	}
 	close(fd);
+	explicit_bzero(chunk, sizeof chunk);
 	if (n < 0 || b.len > max) {
 		*err = n < 0 ? xasprintf("cannot read the %s %s: %s", what,
 		    path, strerror(errno)) : xasprintf("the %s %s is larger "
@@ -131,45 +133,88 @@ firehose_read_file(const char *path, const char *what, size_t max, size_t *len,
 	return b.data ? b.data : xstrdup("");
 }
 
+/* Bytes of the mapping that holds a key of len bytes. */
+static size_t
+secret_pages(size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (len + 1 + page - 1) / page * page;
+}
+
+/*
+ * A copy of a secret in pages of its own, left out of core dumps
+ * (MADV_DONTDUMP); the source is wiped.  Free with firehose_forget_key().
+ */
+static char *
+secret_copy(char *text, size_t len)
+{
+	void *p = mmap(NULL, secret_pages(len), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "flowlens: out of memory\n");
+		exit(70);
+	}
+	madvise(p, secret_pages(len), MADV_DONTDUMP);
+	memcpy(p, text, len);
+	((char *)p)[len] = '\0';
+	explicit_bzero(text, len);
+	return p;
+}
+
+void
+firehose_forget_key(char *key, size_t len)
+{
+	if (key == NULL)
+		return;
+	explicit_bzero(key, len);
+	munmap(key, secret_pages(len));
+}
+
 int
 firehose_load_key(const char *file, const char *spec, char **key,
     size_t *len, char **err)
 {
 	const char *env = getenv(FIREHOSE_KEY_ENV);
+	char *text = NULL;
+	size_t n = 0;
 	int loose = 0;
 
 	*key = NULL;
 	*len = 0;
 	if (file) {
-		*key = firehose_read_file(file, "access key file", MAX_KEY + 2,
-		    len, &loose, err);
-		if (*key == NULL)
+		text = firehose_read_file(file, "access key file", MAX_KEY + 2,
+		    &n, &loose, err);
+		if (text == NULL)
 			return -1;
 		/* One line: the final newline is not part of the key. */
-		if (*len && (*key)[*len - 1] == '\n')
-			(*key)[--*len] = '\0';
-		if (*len && (*key)[*len - 1] == '\r')
-			(*key)[--*len] = '\0';
+		if (n && text[n - 1] == '\n')
+			text[--n] = '\0';
+		if (n && text[n - 1] == '\r')
+			text[--n] = '\0';
 		if (loose)
 			fprintf(stderr, "flowlens: warning: %s can be read by "
 			    "other users (chmod 600 it)\n", file);
 	} else if (env && *env) {
-		*key = xstrdup(env);
-		*len = strlen(env);
+		n = strlen(env);
+		text = xstrndup(env, n);
 	}
-	if (*key == NULL || *len == 0 || *len > MAX_KEY) {
-		*err = *len > MAX_KEY ? xasprintf("%s: the access key is longer "
+	if (text == NULL || n == 0 || n > MAX_KEY) {
+		*err = n > MAX_KEY ? xasprintf("%s: the access key is longer "
 		    "than %d bytes (Firehose sends at most %d)", spec, MAX_KEY,
 		    MAX_KEY) : xasprintf("%s: no access key: put the key "
 		    "Firehose is configured with in a file readable only by you "
 		    "and give --firehose-access-key-file FILE, or set %s", spec,
 		    FIREHOSE_KEY_ENV);
-		if (*key)
-			explicit_bzero(*key, *len);
-		free(*key);
-		*key = NULL;
+		if (text)
+			explicit_bzero(text, n);
+		free(text);
 		return -1;
 	}
+	*key = secret_copy(text, n);
+	*len = n;
+	free(text);
 	return 0;
 }
 

@@ -45,12 +45,16 @@ char *firehose_read_file(const char *path, const char *what, size_t max,
 /*
  * The access key: the first line of `file` (--firehose-access-key-file;
  * warns on stderr when others may read it), else $FLOWLENS_FIREHOSE_ACCESS_KEY.
- * Sets *key (allocated; wipe with explicit_bzero before freeing) and *len,
- * or returns -1 with *err naming `spec` and how to give a key.  The key
- * itself never appears in a message.
+ * Sets *key and *len (the key lives in pages of its own, left out of core
+ * dumps; release it with firehose_forget_key), or returns -1 with *err
+ * naming `spec` and how to give a key.  The key itself never appears in a
+ * message.
  */
 int firehose_load_key(const char *file, const char *spec, char **key,
     size_t *len, char **err);
+
+/* Wipe and release a key from firehose_load_key() (NULL is fine). */
+void firehose_forget_key(char *key, size_t len);
 
 /*
  * 1 if `given` (len bytes) equals the key, in time that depends only on
