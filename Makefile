@@ -2,19 +2,20 @@
 #   make run     install missing packages, build, ingest the bundled sample
 #                and print the canned reject report
 #   make check   install what the tests need, build, run every test
-#   make bench   speed and size against sqlite3 and DuckDB (see README)
+#   make bench   speed and size against sqlite3 and DuckDB, and the Firehose
+#                endpoint under load (see README)
 # Set CC=clang to build with clang; SANITIZE=1 for an ASan+UBSan build.
 
 VERSION   := 0.1.0
 BUILD_SHA := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 CC        ?= cc
-PKGS      := sqlite3 jansson zlib libcurl libcrypto
+PKGS      := sqlite3 jansson zlib libcurl libcrypto libmicrohttpd
 BUILDDIR  ?= build
 SANITIZE  ?= 0
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lcurl -lcrypto)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lcurl -lcrypto -lmicrohttpd)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread
@@ -35,8 +36,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
 
 # Debian packages: to build, to run the tests, to benchmark.
 DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev \
-              libcurl4-openssl-dev libssl-dev
-DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux nodejs npm curl
+              libcurl4-openssl-dev libssl-dev libmicrohttpd-dev
+DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux nodejs npm curl openssl
 DEPS_BENCH := sqlite3 nodejs npm valgrind
 
 .PHONY: all run check bench deps deps-test clean unit fuzz
@@ -86,6 +87,7 @@ bench: deps all
 	@sh tests/bench/run.sh $(BUILDDIR)/flowlens
 	@sh tests/bench/instructions.sh $(BUILDDIR)/flowlens
 	@sh tests/bench/cwlogs.sh $(BUILDDIR)/flowlens
+	@sh tests/bench/firehose.sh $(BUILDDIR)/flowlens
 
 fuzz: deps-test
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh

@@ -130,6 +130,20 @@ batch_add_error(struct batch *b, const char *location, const char *reason,
 	sbuf_appendc(&b->arena, '\0');
 }
 
+void
+batch_add_request(struct batch *b, const char *request_id, int64_t records)
+{
+	if (b->nrequests == b->requests_cap) {
+		b->requests_cap = b->requests_cap ? b->requests_cap * 2 : 16;
+		b->requests = xrealloc(b->requests,
+		    b->requests_cap * sizeof *b->requests);
+	}
+	b->requests[b->nrequests].id = b->arena.len;
+	b->requests[b->nrequests].records = records;
+	b->nrequests++;
+	sbuf_append(&b->arena, request_id, strlen(request_id) + 1);
+}
+
 size_t
 batch_bytes(const struct batch *b)
 {
@@ -143,6 +157,7 @@ batch_reset(struct batch *b)
 	b->nslots = 0;
 	b->nrecords = 0;
 	b->nerrors = 0;
+	b->nrequests = 0;
 	b->skipped = 0;
 	b->input_bytes = 0;
 	b->origin = 0;
@@ -161,6 +176,7 @@ batch_free(struct batch *b)
 	sbuf_free(&b->arena);
 	free(b->slots);
 	free(b->errors);
+	free(b->requests);
 	metrics_free(&b->metrics);
 	free(b->cp.cursor);
 	free(b->source);

@@ -27,6 +27,16 @@ struct batch_error {
 	int    raw_binary;	/* 1 if raw is not valid text */
 };
 
+/*
+ * An upstream delivery whose records are all in this batch (a Firehose
+ * requestId): recorded in the same transaction, so a retried delivery can
+ * be recognised as committed.
+ */
+struct batch_request {
+	size_t  id;		/* offset of the NUL-terminated id in arena */
+	int64_t records;	/* records the delivery held */
+};
+
 /* Where a source stands after this batch: written in the same transaction. */
 struct checkpoint {
 	int64_t source_id;	/* ingest_state.id */
@@ -43,6 +53,8 @@ struct batch {
 	size_t               nrecords;	/* records in slots */
 	struct batch_error  *errors;
 	size_t               nerrors, errors_cap;
+	struct batch_request *requests;	/* deliveries completed by this batch */
+	size_t               nrequests, requests_cap;
 	int64_t              skipped;	/* blank/header/control units */
 	int64_t              origin;	/* ingest_state.id of the records */
 	struct metrics_acc   metrics;	/* deltas for flow_metrics */
@@ -62,6 +74,13 @@ void batch_add_record(struct batch *b, const struct flow_record *rec);
 /* Record a rejected unit. raw may contain any bytes. */
 void batch_add_error(struct batch *b, const char *location, const char *reason,
     const char *raw, size_t raw_len);
+
+/*
+ * Note that every record of the delivery `request_id` (`records` of them)
+ * is in this batch: the store records the id with them.
+ */
+void batch_add_request(struct batch *b, const char *request_id,
+    int64_t records);
 
 /*
  * Iterate over the records: *pos starts at 0; fills *out and returns 1, or

@@ -18,6 +18,7 @@
 
 #include "cwlogs.h"
 #include "envelope.h"
+#include "firehose.h"
 #include "format.h"
 #include "gen.h"
 #include "input.h"
@@ -60,6 +61,7 @@ static const struct source_kind source_kinds[] = {
 	{ "demo:", 1, ingest_demo, check_demo },
 	{ "cwlogs:", 1, cwlogs_run, cwlogs_check },
 	{ "s3://", 1, s3src_run, s3src_check },
+	{ "firehose:", 1, firehose_run, firehose_check },
 };
 
 static const struct flow_format *
@@ -224,6 +226,7 @@ on_unit_end(void *ctx, int64_t offset, int64_t line)
 	 * line cost more than the metrics. */
 	int tick = (++sc->units & 63) == 0;
 	size_t max_records = sc->max_records ? sc->max_records : BATCH_RECORDS;
+	size_t max_bytes = sc->max_bytes ? sc->max_bytes : BATCH_BYTES;
 	double max_age = sc->max_age > 0 ? sc->max_age : BATCH_MAX_AGE;
 
 	if (sc->discard)
@@ -235,7 +238,7 @@ on_unit_end(void *ctx, int64_t offset, int64_t line)
 	sc->last_line = line;
 	if (tick)
 		now = now_monotonic();
-	if (b->nrecords >= max_records || batch_bytes(b) >= BATCH_BYTES ||
+	if (b->nrecords >= max_records || batch_bytes(b) >= max_bytes ||
 	    (tick && (b->nrecords || b->nerrors) &&
 	    now - sc->batch_started > max_age)) {
 		if (flush_batch(sc, offset, line, 0) < 0)

@@ -31,6 +31,10 @@ struct ingest_options {
 	const char *aws_profile;
 	const char *aws_region;
 	const char *aws_endpoint_url;
+	/* firehose: sources (see firehose.h); NULL when not given. */
+	const char *tls_cert;	/* --tls-cert: PEM certificate chain file */
+	const char *tls_key;	/* --tls-key: PEM private key file */
+	const char *firehose_key_file;	/* --firehose-access-key-file */
 	/* Set asynchronously (signal handler) to stop at the next unit. */
 	volatile sig_atomic_t *stop;
 };

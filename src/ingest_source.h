@@ -57,8 +57,11 @@ struct source_ctx {
 	void               (*on_commit)(void *arg, int ok);
 	void                *on_commit_arg;
 	/* Auto-flush limits: the sink hands the batch to the writer at a
-	 * unit end past either (0 = the defaults). */
+	 * unit end past any of them (0 = the defaults).  A source that must
+	 * keep a delivery in one transaction sets all three out of reach
+	 * (SIZE_MAX, SIZE_MAX, INFINITY) and calls source_flush() itself. */
 	size_t               max_records;
+	size_t               max_bytes;
 	double               max_age;
 	int                  discard;	/* 1: drop further units (the rest of
 					 * the input is an unfinished unit) */

@@ -67,8 +67,8 @@ static const char usage_main[] =
 "query it with Athena-style SQL.\n"
 "\n"
 "commands:\n"
-"  ingest SOURCE...     read flow logs (files, .gz, -, demo:, cwlogs:, s3://)\n"
-"                       into the store\n"
+"  ingest SOURCE...     read flow logs (files, .gz, -, demo:, cwlogs:, s3://,\n"
+"                       firehose:) into the store\n"
 "  query SQL            run read-only SQL (or --canned NAME, --file F)\n"
 "  canned               list the canned queries\n"
 "  gen                  write realistic synthetic flow logs to stdout\n"
@@ -83,7 +83,9 @@ static const char usage_main[] =
 static const char usage_ingest[] =
 "usage: flowlens ingest [--db PATH] [--log-format FMT] [--reread] [--follow]\n"
 "                       [--quiet] [--no-progress] [--profile NAME]\n"
-"                       [--region REGION] [--endpoint-url URL] SOURCE...\n"
+"                       [--region REGION] [--endpoint-url URL]\n"
+"                       [--firehose-access-key-file FILE]\n"
+"                       [--tls-cert FILE --tls-key FILE] SOURCE...\n"
 "\n"
 "Read flow-log records into the store, exactly once.  SOURCE is:\n"
 "  PATH        a file: plain text or gzip (detected by content, several\n"
@@ -103,8 +105,13 @@ static const char usage_ingest[] =
 "              objects; needs s3:ListBucket and s3:GetObject); objects\n"
 "              read before (same key and ETag) are skipped; --follow\n"
 "              lists again every interval\n"
-"Live sources (demo:, cwlogs:, s3://) run side by side on threads of their\n"
-"own.  AWS credentials, region and endpoints are found as the AWS CLI\n"
+"  firehose:[ADDR:]PORT[/PATH]\n"
+"              an Amazon Data Firehose HTTP endpoint: serves deliveries\n"
+"              until Ctrl-C (ADDR defaults to 127.0.0.1; PORT 0 picks a\n"
+"              free port; PATH defaults to /); answers 200 only once a\n"
+"              delivery is committed, stores a retried requestId once\n"
+"Live sources (demo:, cwlogs:, s3://, firehose:) run side by side on threads\n"
+"of their own.  AWS credentials, region and endpoints are found as the AWS CLI\n"
 "finds them (environment, ~/.aws files and profiles, container endpoint,\n"
 "instance metadata); never put keys on the command line.\n"
 "\n"
@@ -127,6 +134,14 @@ static const char usage_ingest[] =
 "                     profile's region, instance metadata)\n"
 "  --endpoint-url URL send every AWS call there (VPC endpoints, tests); else\n"
 "                     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS / _S3, AWS_ENDPOINT_URL\n"
+"  --firehose-access-key-file FILE\n"
+"                     the access key Firehose sends (first line of FILE;\n"
+"                     keep it mode 600); without it, the key is taken from\n"
+"                     $FLOWLENS_FIREHOSE_ACCESS_KEY.  There is no option\n"
+"                     that takes the key itself: it would show in ps\n"
+"  --tls-cert FILE    firehose: serve HTTPS with this PEM certificate chain\n"
+"  --tls-key FILE     ... and this PEM private key (Firehose only sends to\n"
+"                     https:// URLs: use these, or a TLS proxy in front)\n"
 "  --no-progress      no live progress line (default: on a terminal)\n"
 "  -q, --quiet        no summary line\n"
 "\n"
@@ -234,6 +249,9 @@ cmd_ingest(int argc, char **argv)
 		{ "region", required_argument, NULL, 'r' },
 		{ "endpoint-url", required_argument, NULL, 'e' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "firehose-access-key-file", required_argument, NULL, 'K' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -255,6 +273,9 @@ cmd_ingest(int argc, char **argv)
 		case 'r': opt.aws_region = optarg; break;
 		case 'e': opt.aws_endpoint_url = optarg; break;
 		case 'P': no_progress = 1; break;
+		case 'K': opt.firehose_key_file = optarg; break;
+		case 'C': opt.tls_cert = optarg; break;
+		case 'k': opt.tls_key = optarg; break;
 		case 'q': opt.quiet = 1; break;
 		case 'h': fputs(usage_ingest, stdout); return EXIT_OK;
 		default: fputs(usage_ingest, stderr); return EXIT_USAGE;

@@ -40,6 +40,8 @@ struct store {
 	sqlite3_stmt *insert_error;	/* INSERT INTO ingest_errors */
 	sqlite3_stmt *upsert_metric;	/* flow_metrics += delta */
 	sqlite3_stmt *update_checkpoint;/* ingest_state checkpoint */
+	sqlite3_stmt *insert_request;	/* INSERT INTO firehose_requests */
+	sqlite3_stmt *find_request;	/* is a request id committed? */
 };
 
 static int
@@ -133,6 +135,12 @@ static const char schema_rest[] =
     "  raw BLOB,\n"
     "  at INTEGER NOT NULL\n"
     ");\n"
+    "CREATE TABLE IF NOT EXISTS firehose_requests (\n"
+    "  request_id TEXT PRIMARY KEY,\n"
+    "  origin INTEGER NOT NULL,\n"
+    "  records INTEGER NOT NULL,\n"
+    "  at INTEGER NOT NULL\n"
+    ") WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS meta (\n"
     "  key TEXT PRIMARY KEY,\n"
     "  value TEXT\n"
@@ -257,6 +265,12 @@ prepare_statements(struct store *s, char **err)
 	    "errors = errors + ?, skipped = skipped + ?, updated_at = ? "
 	    "WHERE id = ?", &s->update_checkpoint, err) < 0)
 		return -1;
+	if (prepare(s, "INSERT INTO firehose_requests (request_id, origin, "
+	    "records, at) VALUES (?, ?, ?, ?)", &s->insert_request, err) < 0)
+		return -1;
+	if (prepare(s, "SELECT 1 FROM firehose_requests WHERE request_id = ?",
+	    &s->find_request, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -306,6 +320,8 @@ store_close(struct store *s)
 	sqlite3_finalize(s->insert_error);
 	sqlite3_finalize(s->upsert_metric);
 	sqlite3_finalize(s->update_checkpoint);
+	sqlite3_finalize(s->insert_request);
+	sqlite3_finalize(s->find_request);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -639,13 +655,52 @@ write_checkpoint(struct store *s, const struct batch *b, char **err)
 	return step_reset(s, st, err, "cannot save the checkpoint");
 }
 
+/* The deliveries this batch completes (see batch_add_request). */
+static int
+write_requests(struct store *s, const struct batch *b, char **err)
+{
+	sqlite3_stmt *st = s->insert_request;
+	int64_t now = now_epoch();
+	size_t i;
+
+	for (i = 0; i < b->nrequests; i++) {
+		sqlite3_bind_text(st, 1, b->arena.data + b->requests[i].id, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, b->origin);
+		sqlite3_bind_int64(st, 3, b->requests[i].records);
+		sqlite3_bind_int64(st, 4, now);
+		if (step_reset(s, st, err, "cannot record a Firehose request "
+		    "id") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_request_committed(struct store *s, const char *request_id,
+    int *committed, char **err)
+{
+	sqlite3_stmt *st = s->find_request;
+	int rc;
+
+	sqlite3_bind_text(st, 1, request_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail_db(s->db, err, "cannot read firehose_requests");
+	*committed = rc == SQLITE_ROW;
+	return 0;
+}
+
 int
 store_write_batch(struct store *s, const struct batch *b, const char *source,
     char **err)
 {
 	struct metric_write mw = { s, err };
 
-	if (write_records(s, b, err) < 0 || write_errors(s, b, source, err) < 0)
+	if (write_records(s, b, err) < 0 || write_errors(s, b, source, err) < 0 ||
+	    write_requests(s, b, err) < 0)
 		return -1;
 	if (metrics_each(&b->metrics, write_metric_cell, &mw) != 0)
 		return -1;

@@ -8,6 +8,7 @@
  *   flow_metrics   tumbling windows (see metrics.h)
  *   ingest_state   one row per source identity, with its checkpoint
  *   ingest_errors  one row per rejected unit, with location, reason and raw
+ *   firehose_requests  one row per committed Firehose delivery (requestId)
  *   meta           schema version
  * The writer connection runs in WAL mode with synchronous=FULL: a committed
  * batch survives a crash of the process or of the machine.  A `struct store`
@@ -77,10 +78,19 @@ void store_rollback(struct store *s);
 
 /*
  * Write a batch inside the open transaction: its records, rejected units
- * (labelled with `source`), metric deltas and checkpoint.
+ * (labelled with `source`), the ids of the deliveries it completes
+ * (firehose_requests; an id already there fails the write), metric deltas
+ * and checkpoint.
  */
 int store_write_batch(struct store *s, const struct batch *b,
     const char *source, char **err);
+
+/*
+ * Set *committed to 1 if the delivery `request_id` is in firehose_requests
+ * (its records are committed), else 0.  Returns 0, or -1 with *err.
+ */
+int store_request_committed(struct store *s, const char *request_id,
+    int *committed, char **err);
 
 /* Total rows in flow_logs (cheap enough for summaries; uses the index). */
 int store_count_records(struct store *s, int64_t *n, char **err);

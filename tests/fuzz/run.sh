@@ -34,9 +34,9 @@ build_failed() {
 	exit 1
 }
 
-if ! pkgcflags=$(pkg-config --cflags sqlite3 jansson zlib libcurl libcrypto) ||
-    ! pkglibs=$(pkg-config --libs sqlite3 jansson zlib libcurl libcrypto); then
-	build_failed "pkg-config cannot find sqlite3, jansson, zlib, libcurl and libcrypto"
+if ! pkgcflags=$(pkg-config --cflags sqlite3 jansson zlib libcurl libcrypto libmicrohttpd) ||
+    ! pkglibs=$(pkg-config --libs sqlite3 jansson zlib libcurl libcrypto libmicrohttpd); then
+	build_failed "pkg-config cannot find sqlite3, jansson, zlib, libcurl, libcrypto and libmicrohttpd"
 fi
 
 if [ -n "${FUZZ_TARGETS:-}" ]; then

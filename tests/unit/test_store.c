@@ -211,5 +211,56 @@ test_cancel(void)
 	unlink(db_path);
 }
 
+/* Firehose request ids commit with their batch, once. */
+static void
+test_request_ids(void)
+{
+	struct store *s;
+	struct batch b;
+	char *err = NULL;
+	int64_t origin;
+	int committed = -1;
+
+	fresh_db();
+	memset(&b, 0, sizeof b);
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	CHECK_INT(store_source_create(s, "firehose:0", "firehose", NULL, 0,
+	    &origin, &err), 0);
+	CHECK_INT(store_request_committed(s, "req-1", &committed, &err), 0);
+	CHECK_INT(committed, 0);
+	fill_batch(&b, origin, 10);
+	batch_add_request(&b, "req-1", 10);
+	batch_add_request(&b, "req-2", 0);
+	/* Rolled back: not committed. */
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_write_batch(s, &b, "firehose:0", &err), 0);
+	store_rollback(s);
+	CHECK_INT(store_request_committed(s, "req-1", &committed, &err), 0);
+	CHECK_INT(committed, 0);
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_write_batch(s, &b, "firehose:0", &err), 0);
+	CHECK_INT(store_commit(s, &err), 0);
+	CHECK_INT(store_request_committed(s, "req-1", &committed, &err), 0);
+	CHECK_INT(committed, 1);
+	CHECK_INT(store_request_committed(s, "req-2", &committed, &err), 0);
+	CHECK_INT(committed, 1);
+	CHECK_INT(scalar(store_db(s), "SELECT records FROM firehose_requests "
+	    "WHERE request_id = 'req-1'"), 10);
+	/* The same id again fails the write: never stored twice. */
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_write_batch(s, &b, "firehose:0", &err), -1);
+	CHECK(err && strstr(err, "Firehose request id"));
+	free(err);
+	store_rollback(s);
+	CHECK_INT(scalar(store_db(s), "SELECT count(*) FROM flow_logs"), 10);
+	/* Reset forgets the ids. */
+	batch_reset(&b);
+	CHECK_INT(b.nrequests, 0);
+	batch_free(&b);
+	store_close(s);
+	fresh_db();
+}
+
 UNIT_MAIN(UNIT_CASE(test_batch_roundtrip_and_metrics),
+    UNIT_CASE(test_request_ids),
     UNIT_CASE(test_readers_do_not_block_the_writer), UNIT_CASE(test_cancel))

@@ -1,0 +1,167 @@
+// firehose_load.mjs FLOWLENS WORKDIR - bounded load on the firehose:
+// source over loopback: CONNECTIONS keep-alive connections each send
+// 500-record deliveries back to back (a new requestId each, like Firehose
+// with that many parallel requests) for SECONDS seconds; a delivery that
+// is not answered 200 is sent again with the same requestId, as Firehose
+// does.  Reports sustained records/s (acknowledged records over the run),
+// acknowledgement latency percentiles, and checks that nothing was lost or
+// doubled: the store holds exactly 500 records per acknowledged delivery
+// and one firehose_requests row each.  Prints one JSON line with the
+// figures last.
+//
+// Environment: FH_SECONDS (default 20), FH_CONNECTIONS (default 8),
+// FH_RECORDS (records per delivery, default 500), FH_GZIP=1 to gzip bodies,
+// FH_SPREAD (seconds of start times in flight, default 600).
+import { writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import zlib from 'node:zlib';
+import os from 'node:os';
+import { newId, startServer, query } from '../firehose/lib.mjs';
+
+const [flowlens, work] = process.argv.slice(2);
+const SECONDS = Number(process.env.FH_SECONDS ?? 20);
+const CONNECTIONS = Number(process.env.FH_CONNECTIONS ?? 8);
+const RECORDS = Number(process.env.FH_RECORDS ?? 500);
+const GZIP = process.env.FH_GZIP === '1';
+const SPREAD = Number(process.env.FH_SPREAD ?? 600);
+const KEY = 'load-' + newId();
+const keyFile = `${work}/load-key`;
+writeFileSync(keyFile, KEY);
+chmodSync(keyFile, 0o600);
+const db = `${work}/load.db`;
+
+// Records look like live traffic: each delivery's records are made when
+// it is sent, with start in the last FH_SPREAD seconds (default 600: flow
+// logs reach Firehose minutes after their capture window; 0: all "now"), 200 ENIs, TCP/UDP/ICMP, about 15 %
+// REJECT.  (Replaying one fixed set of records instead inserts the same
+// start values over and over into the middle of the indexes, which costs
+// the writer twice as much as a live stream does.)
+let seed = 7;
+const rand = (n) => {
+	seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+	return seed % n;
+};
+function liveRecords(n) {
+	const now = Math.floor(Date.now() / 1000);
+	const parts = new Array(n);
+	for (let i = 0; i < n; i++) {
+		const start = now - SPREAD + (SPREAD ? rand(SPREAD) : 0);
+		const proto = [6, 6, 6, 17, 17, 1][rand(6)];
+		const line = `2 1234567890${10 + rand(4)} eni-0a${(1000 + rand(200)).toString(16)}f00d ` +
+		    `10.${rand(4)}.${rand(256)}.${rand(256)} 172.16.${rand(256)}.${rand(256)} ` +
+		    `${proto === 1 ? 0 : 1024 + rand(60000)} ${proto === 1 ? 0 : [443, 80, 22, 3389, 53, 8080][rand(6)]} ` +
+		    `${proto} ${1 + rand(50)} ${40 + rand(100000)} ${start} ${start + 60} ` +
+		    `${rand(100) < 15 ? 'REJECT' : 'ACCEPT'} OK\n`;
+		parts[i] = `{"data":"${Buffer.from(line).toString('base64')}"}`;
+	}
+	return `[${parts.join(',')}]`;
+}
+
+const srv = await startServer(flowlens, db, { keyFile });
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+const latencies = [];
+const statuses = {};
+let acked = 0;
+let sent = 0;
+let stop = false;
+
+function post(id, payload) {
+	return new Promise((resolve) => {
+		const started = process.hrtime.bigint();
+		const req = http.request({
+			host: '127.0.0.1', port: srv.port, method: 'POST', path: '/', agent,
+			headers: {
+				'Content-Type': 'application/json',
+				'X-Amz-Firehose-Protocol-Version': '1.0',
+				'X-Amz-Firehose-Request-Id': id,
+				'X-Amz-Firehose-Access-Key': KEY,
+				'Content-Length': String(payload.length),
+				...(GZIP ? { 'Content-Encoding': 'gzip' } : {}),
+			},
+		}, (res) => {
+			res.resume();
+			res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+		});
+		req.on('error', (e) => resolve({ status: 'error:' + e.code, ms: 0 }));
+		req.end(payload);
+	});
+}
+
+async function connection() {
+	while (!stop) {
+		const id = newId();
+		const text = `{"requestId":"${id}","timestamp":${Date.now()},"records":${liveRecords(RECORDS)}}`;
+		const payload = GZIP ? zlib.gzipSync(text, { level: 1 }) : Buffer.from(text);
+		sent++;
+		for (;;) {
+			const r = await post(id, payload);
+			statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+			if (r.status === 200) {
+				acked++;
+				latencies.push(r.ms);
+				break;
+			}
+			if (stop)
+				break;		// not acknowledged: may or may not be stored
+			await new Promise((res) => setTimeout(res, 100));
+		}
+	}
+}
+
+// CPU seconds the server used so far (utime + stime from /proc).
+const serverCpu = () => {
+	const f = readFileSync(`/proc/${srv.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+	return (Number(f[11]) + Number(f[12])) / 100;
+};
+const scpu0 = serverCpu();
+const cpu0 = process.cpuUsage();
+const t0 = process.hrtime.bigint();
+const load0 = os.loadavg()[0];
+const conns = [];
+for (let c = 0; c < CONNECTIONS; c++)
+	conns.push(connection());
+await new Promise((r) => setTimeout(r, SECONDS * 1000));
+stop = true;
+await Promise.all(conns);
+const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+const cpu = process.cpuUsage(cpu0);
+const scpu = serverCpu() - scpu0;
+agent.destroy();
+srv.proc.kill('SIGTERM');
+await srv.exit;
+
+if (process.env.FH_DEBUG)
+	console.error(srv.stderr());
+latencies.sort((a, b) => a - b);
+const pct = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p / 100 * latencies.length))] : NaN;
+const stored = query(flowlens, db, 'SELECT count(*) AS n FROM flow_logs')[0].n;
+const reqs = query(flowlens, db, 'SELECT count(*) AS n, total(records) AS r FROM firehose_requests')[0];
+// Every acknowledged delivery must be there once; the last unacknowledged
+// ones (cut off by the end of the run) may be there too, whole.
+const extra = reqs.n - acked;
+const lost = stored < acked * RECORDS || reqs.n < acked;
+const doubled = stored !== reqs.r || stored !== reqs.n * RECORDS || extra > CONNECTIONS;
+const result = {
+	seconds: Number(elapsed.toFixed(2)),
+	connections: CONNECTIONS,
+	records_per_delivery: RECORDS,
+	gzip: GZIP,
+	deliveries_acknowledged: acked,
+	records_per_second: Math.round(acked * RECORDS / elapsed),
+	deliveries_per_second: Number((acked / elapsed).toFixed(1)),
+	latency_ms: { p50: pct(50), p90: pct(90), p99: pct(99), max: latencies.at(-1) },
+	statuses,
+	stored_records: stored,
+	firehose_requests: reqs.n,
+	nothing_lost: !lost,
+	nothing_doubled: !doubled,
+	client_cpu_seconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+	server_cpu_seconds: Number(scpu.toFixed(2)),
+	server_cpu_us_per_record: Number((scpu * 1e6 / Math.max(1, acked * RECORDS)).toFixed(2)),
+	loadavg_before: load0,
+	loadavg_after: os.loadavg()[0],
+};
+for (const k of Object.keys(result.latency_ms))
+	result.latency_ms[k] = Number(result.latency_ms[k]?.toFixed(1));
+console.log(JSON.stringify(result));
+process.exitCode = lost || doubled ? 1 : 0;
