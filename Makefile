@@ -1,6 +1,8 @@
 # flowlens - plain GNU Makefile.  `make` builds build/flowlens.
-#   make run     install missing packages, build, ingest the bundled sample
-#                and print the canned reject report
+#   make run     install missing packages, build, open the terminal UI on the
+#                bundled sample plus live demo traffic (store under build/)
+#   make report  the headless reject report of the bundled sample (no UI)
+#   make screenshots  regenerate screenshots/ from real runs in tmux
 #   make check   install what the tests need, build, run every test
 #   make bench   speed and size against sqlite3 and DuckDB (see README)
 # Set CC=clang to build with clang; SANITIZE=1 for an ASan+UBSan build.
@@ -9,16 +11,16 @@ VERSION   := 0.1.0
 BUILD_SHA := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 CC        ?= cc
-PKGS      := sqlite3 jansson zlib
+PKGS      := sqlite3 jansson zlib ncursesw
 BUILDDIR  ?= build
 SANITIZE  ?= 0
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lncursesw -ltinfo)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread
-CPPFLAGS += -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) \
+CPPFLAGS += -D_GNU_SOURCE -Isrc -Iui $(PKG_CFLAGS) \
             -DFLOWLENS_VERSION='"$(VERSION)"' -DFLOWLENS_BUILD='"$(BUILD_SHA)"'
 LDLIBS   += $(PKG_LIBS) -pthread
 ifeq ($(SANITIZE),1)
@@ -29,16 +31,20 @@ endif
 
 SRC      := $(filter-out src/main.c,$(wildcard src/*.c))
 OBJ      := $(SRC:src/%.c=$(BUILDDIR)/obj/%.o) $(BUILDDIR)/obj/canned_data.o
+UI_SRC   := $(wildcard ui/*.c)
+UI_OBJ   := $(UI_SRC:ui/%.c=$(BUILDDIR)/obj/ui/%.o)
 QUERIES  := $(sort $(wildcard data/queries/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
 
 # Debian packages: to build, to run the tests, to benchmark.
-DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev
-DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux
+DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev \
+              libncurses-dev
+DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux python3
+DEPS_SCREENSHOTS := tmux python3 python3-pil fonts-dejavu-core
 DEPS_BENCH := sqlite3 nodejs npm valgrind
 
-.PHONY: all run check bench deps deps-test clean unit fuzz
+.PHONY: all run report screenshots check bench deps deps-test clean unit fuzz
 
 all: $(BUILDDIR)/flowlens
 
@@ -55,13 +61,16 @@ $(BUILDDIR)/libflowlens.a: $(OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILDDIR)/flowlens: $(BUILDDIR)/obj/main.o $(BUILDDIR)/libflowlens.a
+$(BUILDDIR)/obj/ui/%.o: ui/%.c $(wildcard ui/*.h) $(wildcard src/*.h) | $(BUILDDIR)/obj/ui
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILDDIR)/flowlens: $(BUILDDIR)/obj/main.o $(UI_OBJ) $(BUILDDIR)/libflowlens.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILDDIR)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILDDIR)/libflowlens.a | $(BUILDDIR)/tests
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILDDIR)/libflowlens.a $(LDLIBS)
 
-$(BUILDDIR)/obj $(BUILDDIR)/tests:
+$(BUILDDIR)/obj $(BUILDDIR)/obj/ui $(BUILDDIR)/tests:
 	mkdir -p $@
 
 unit: $(UNIT_BIN)
@@ -74,8 +83,18 @@ deps:
 deps-test:
 	@sh tests/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
+# The UI on the bundled sample plus live demo traffic, in a store under
+# build/ so the user's own store is never touched.
 run: deps all
+	$(BUILDDIR)/flowlens --db $(BUILDDIR)/run/flowlens.db --range all \
+	    data/samples/vpc-flow-logs-sample.log.gz demo:rate=200
+
+report: deps all
 	@sh tests/run-sample.sh $(BUILDDIR)/flowlens
+
+screenshots: deps all
+	@sh tests/deps.sh $(DEPS_SCREENSHOTS)
+	@sh tests/tui/screenshots.sh $(BUILDDIR)/flowlens
 
 check: deps-test
 	@sh tests/check.sh
