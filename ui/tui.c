@@ -281,7 +281,9 @@ draw_frame(struct app *a)
 	werase(stdscr);
 	if (height >= 3) {
 		draw_title(a, stdscr);
-		if (a->screen == SCREEN_DASH)
+		if (a->help)
+			;	/* the help replaces the screen's content */
+		else if (a->screen == SCREEN_DASH)
 			dash_draw(a, stdscr, 1, height - 2);
 		else
 			sql_draw(a, stdscr, 1, height - 2);

@@ -1,0 +1,50 @@
+# lib.sh - helpers for driving the real flowlens binary in tmux.
+# Sourced by run.sh, screenshots.sh and bench.sh.  Needs $FLOWLENS and $work.
+# Every tmux call goes to a private server (-L flowlens-test-PID, no user
+# config), so tests never touch anyone else's tmux.
+
+sock="flowlens-test-$$"
+
+tm() {
+	tmux -L "$sock" -f /dev/null "$@"
+}
+
+# ui_start NAME WIDTH HEIGHT COMMAND: a detached session running COMMAND
+# with private XDG directories; the pane stays after the command exits.
+ui_start() {
+	name=$1 w=$2 h=$3
+	shift 3
+	tm new-session -d -s "$name" -x "$w" -y "$h" \
+	    "env XDG_STATE_HOME='$work/state' XDG_CONFIG_HOME='$work/cfg' $*; echo EXIT=\$?; sleep 600"
+	tm set-option -t "$name" -g remain-on-exit on > /dev/null 2>&1 || true
+}
+
+screen() {	# screen NAME: the pane as plain text
+	tm capture-pane -p -t "$1"
+}
+
+# wait_for NAME REGEX [SECONDS]: poll the pane until REGEX matches.
+wait_for() {
+	_deadline=$(( $(date +%s) + ${3:-10} ))
+	while [ "$(date +%s)" -le "$_deadline" ]; do
+		if screen "$1" | grep -Eq -- "$2"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+keys() {	# keys NAME KEY...
+	_n=$1
+	shift
+	tm send-keys -t "$_n" "$@"
+}
+
+ui_stop() {
+	tm kill-session -t "$1" 2>/dev/null || true
+}
+
+ui_cleanup() {
+	tm kill-server 2>/dev/null || true
+}
