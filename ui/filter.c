@@ -3,6 +3,8 @@
  */
 #include "filter.h"
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -92,6 +94,30 @@ all_chars_in(const char *s, size_t len, const char *allowed)
 	return 1;
 }
 
+/* An IPv4/IPv6 address, optionally /prefix within the family's bits. */
+static int
+valid_address(const char *v, size_t len)
+{
+	char addr[64];
+	unsigned char bin[16];
+	const char *slash = memchr(v, '/', len);
+	size_t alen = slash ? (size_t)(slash - v) : len;
+	long prefix;
+	int v6;
+
+	if (alen == 0 || alen >= sizeof addr)
+		return 0;
+	memcpy(addr, v, alen);
+	addr[alen] = '\0';
+	v6 = memchr(addr, ':', alen) != NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) != 1)
+		return 0;
+	if (slash == NULL)
+		return 1;
+	return parse_uint(slash + 1, len - alen - 1, v6 ? 128 : 32,
+	    &prefix) == 0;
+}
+
 /* "col = v" or "col BETWEEN a AND b" for one port value; -1 if bad. */
 static int
 port_condition(struct sbuf *b, const char *col, const char *v, size_t len)
@@ -148,10 +174,9 @@ value_condition(struct sbuf *b, const struct filter_key *k, const char *col,
 		return "protocol is a name (tcp, udp, icmp, icmpv6, gre, esp, "
 		    "ah, sctp, igmp) or a number 0-255";
 	case V_ADDR:
-		if (len == 0 || len > 49 || !all_chars_in(v, len, ":./") ||
-		    (!memchr(v, '.', len) && !memchr(v, ':', len)))
+		if (!valid_address(v, len))
 			return "address is an IPv4/IPv6 address or CIDR block "
-			    "(10.0.0.0/8)";
+			    "(10.0.0.0/8, 2001:db8::/32)";
 		if (memchr(v, '/', len))
 			sbuf_printf(b, "contains('%.*s', %s)", (int)len, v, col);
 		else
