@@ -94,6 +94,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if [ -x build/asan/flowlens ]; then
 	run_suite "unit under ASan+UBSan" unit_tests build/asan
 	run_suite "golden under ASan+UBSan" sh tests/golden/run.sh build/asan/flowlens
+	run_suite "tui under ASan+UBSan" sh tests/tui/run.sh build/asan/flowlens
 fi
 
 echo "make check: $(( $(date +%s) - start )) s"

@@ -749,6 +749,14 @@ draw_editor(struct app *a, WINDOW *w, int y, int height, int width)
 	int text_w = width - 4;
 
 	edit_cursor_pos(&a->ed, &cl, &cc);
+	{	/* no empty rows below the text while earlier lines are hidden */
+		int total = 1;
+
+		for (i = 0; a->ed.text[i]; i++)
+			total += a->ed.text[i] == '\n';
+		if (a->ed_top > total - height)
+			a->ed_top = total - height > 0 ? total - height : 0;
+	}
 	if (cl < a->ed_top)
 		a->ed_top = cl;
 	if (cl >= a->ed_top + height)

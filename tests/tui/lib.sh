@@ -19,8 +19,14 @@ ui_start() {
 	tm set-option -t "$name" -g remain-on-exit on > /dev/null 2>&1 || true
 }
 
+# ui_init: a placeholder session keeps the private server up between
+# tests (a server whose last session ends exits, racing the next start).
+ui_init() {
+	tm new-session -d -s _keep "sleep 3600"
+}
+
 screen() {	# screen NAME: the pane as plain text
-	tm capture-pane -p -t "$1"
+	tm capture-pane -p -t "$1" 2>/dev/null
 }
 
 # wait_for NAME REGEX [SECONDS]: poll the pane until REGEX matches.

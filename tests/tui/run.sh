@@ -38,7 +38,7 @@ db="$work/sample.db"
 	echo "0 passed, 1 failed"
 	exit 1
 }
-tm start-server 2>/dev/null || true
+ui_init
 
 # --- dashboard values equal SQL (80x24) -----------------------------------
 ui_start dash 80 24 "$FLOWLENS" --db "$db" --range all --window 15m
@@ -171,6 +171,61 @@ check "the pane works after cancel" sql wait_for sql "1 rows returned" 10
 keys sql Escape q
 check "q quits with status 0" sql wait_for sql "EXIT=0" 10
 ui_stop sql
+
+# --- editor: completion, undo, history, $EDITOR; grid views ----------------
+printf '#!/bin/sh\necho "SELECT 6 * 7 AS answer" > "$1"\n' > "$work/ed.sh"
+chmod +x "$work/ed.sh"
+ui_start ed 100 30 VISUAL="$work/ed.sh" "$FLOWLENS" --db "$db"
+wait_for ed "Totals|store" 15
+keys ed s
+keys ed -l "SELECT count(*) FROM flow_l"
+keys ed Tab
+check "Tab completes a table name" ed wait_for ed "FROM flow_logs" 5
+keys ed C-l
+keys ed -l "top-tal"
+keys ed Tab F5
+check "Tab completes a canned name; F5 runs that canned query" ed \
+    wait_for ed "top-talkers\\]" 10
+keys ed i C-l
+keys ed -l "abc"
+keys ed C-z
+sleep 0.3
+screen ed | grep -q "^  1 abc" && fail "Ctrl-Z undoes typing" ed ||
+    ok "Ctrl-Z undoes typing"
+keys ed C-p
+check "Ctrl-P recalls the previous query" ed \
+    wait_for ed "GROUP BY srcaddr, dstaddr" 5
+keys ed C-l F4
+check "F4 edits in \$VISUAL and reads the text back" ed \
+    wait_for ed "SELECT 6 \\* 7 AS answer" 5
+keys ed F5
+check "the edited query runs" ed wait_for ed "^▶ +42" 10
+keys ed i C-l
+keys ed -l "SELECT 1767225600 AS start, 'x' AS note"
+keys ed F5
+wait_for ed "1 rows returned" 10
+keys ed Escape t
+check "t shows epoch times as UTC" ed wait_for ed "2026-01-01 00:00:00" 5
+keys ed Enter
+check "Enter opens the row detail" ed wait_for ed "Row 1 of 1" 5
+keys ed Escape c
+check "c shows the catalog with flow_logs columns" ed \
+    wait_for ed "vpc_flow_logs \\(catalog\\)" 5
+screen ed | grep -Eq "srcaddr +TEXT" && ok "catalog lists columns with types" ||
+    fail "catalog lists columns with types" ed
+keys ed q
+wait_for ed "EXIT=0" 10
+ui_stop ed
+grep -q "SELECT 6 \\* 7 AS answer" "$work/state/flowlens/history" &&
+    ok "history is saved to the XDG state directory" ||
+    fail "history is saved to the XDG state directory"
+ui_start ed2 100 30 "$FLOWLENS" --db "$db"
+wait_for ed2 "Totals|store" 15
+keys ed2 s C-f "6 \\* 7" Enter
+keys ed2 C-f "6 * 7" Enter
+check "Ctrl-F searches the saved history of an earlier run" ed2 \
+    wait_for ed2 "SELECT 6 \\* 7 AS answer" 5
+ui_stop ed2
 
 # --- monochrome and ASCII -------------------------------------------------
 ui_start color 80 24 "$FLOWLENS" --db "$db" --range all
