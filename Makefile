@@ -4,7 +4,8 @@
 #   make report  the headless reject report of the bundled sample (no UI)
 #   make screenshots  regenerate screenshots/ from real runs in tmux
 #   make check   install what the tests need, build, run every test
-#   make bench   speed and size against sqlite3 and DuckDB (see README)
+#   make bench   speed and size against sqlite3 and DuckDB, and the terminal
+#                UI's frame and keypress figures (see README)
 # Set CC=clang to build with clang; SANITIZE=1 for an ASan+UBSan build.
 
 VERSION   := 0.1.0
@@ -42,7 +43,7 @@ DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev \
               libncurses-dev
 DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux python3
 DEPS_SCREENSHOTS := tmux python3 python3-pil fonts-dejavu-core
-DEPS_BENCH := sqlite3 nodejs npm valgrind
+DEPS_BENCH := sqlite3 nodejs npm valgrind tmux
 
 .PHONY: all run report screenshots check bench deps deps-test clean unit fuzz
 
@@ -103,6 +104,7 @@ bench: deps all
 	@sh tests/deps.sh $(DEPS_BENCH)
 	@sh tests/bench/run.sh $(BUILDDIR)/flowlens
 	@sh tests/bench/instructions.sh $(BUILDDIR)/flowlens
+	@sh tests/tui/bench.sh $(BUILDDIR)/flowlens
 
 fuzz: deps-test
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh

@@ -100,6 +100,13 @@ keys dash / C-u "port:99999" Enter
 check "bad filter names the column" dash \
     wait_for dash "at column 6: bad value for port" 5
 keys dash / C-u Enter
+# A custom range: totals equal SQL over the same minutes.
+keys dash : "range 2026-01-01T01:00..2026-01-01T03:00" Enter
+cr=$(q "SELECT count(*) FROM flow_logs WHERE start >= 1767229200 AND
+    start < 1767236400")
+check "custom range FROM..TO: totals $cr flows as in SQL" dash \
+    wait_for dash "^Totals +flows $cr " 10
+keys dash : "range all" Enter
 
 # Drill-down: Enter on the top source opens its raw rejected flows.
 wait_for dash "^Totals +flows $flows " 10
