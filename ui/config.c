@@ -339,6 +339,17 @@ config_default_path(void)
 	    home && *home ? home : ".");
 }
 
+char *
+config_state_path(const char *name)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (xdg && *xdg == '/')
+		return xasprintf("%s/flowlens/%s", xdg, name);
+	return xasprintf("%s/.local/state/flowlens/%s", home && *home ? home :
+	    ".", name);
+}
+
 static void
 format_value(struct sbuf *b, const struct tui_config *c,
     const struct setting *s)

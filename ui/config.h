@@ -53,6 +53,13 @@ int config_load(struct tui_config *c, const char *path, int *found,
 /* The default config file path (allocated). */
 char *config_default_path(void);
 
+/*
+ * Path of a file the UI writes in the XDG state directory:
+ * $XDG_STATE_HOME/flowlens/NAME, else ~/.local/state/flowlens/NAME
+ * (allocated; the directory may not exist yet).
+ */
+char *config_state_path(const char *name);
+
 /* The effective configuration as a config file (allocated). */
 char *config_format(const struct tui_config *c);
 

@@ -497,14 +497,10 @@ dash_help(struct app *a, const char ***lines, int *n)
 static void
 fire_alarm(struct app *a, const char *what)
 {
-	char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char *path, *err = NULL, stamp[20];
+	char *path = config_state_path("alarms.log"), *err = NULL, stamp[20];
 	FILE *f;
 
 	fmt_utc(stamp, now_epoch());
-	path = state && *state == '/' ?
-	    xasprintf("%s/flowlens/alarms.log", state) :
-	    xasprintf("%s/.local/state/flowlens/alarms.log", home ? home : ".");
 	if (paths_make_parent(path, &err) == 0 && (f = fopen(path, "a"))) {
 		fprintf(f, "%s UTC ALARM %s\n", stamp, what);
 		fclose(f);

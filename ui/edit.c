@@ -198,20 +198,25 @@ edit_kill_line(struct editor *e)
 	remove_range(e, e->cursor, end);
 }
 
+/* A horizontal move: the column becomes the goal for up/down. */
+static void
+move_to(struct editor *e, size_t at)
+{
+	e->cursor = at;
+	e->goal_col = column_of(e, at);
+	e->last_was_typing = 0;
+}
+
 void
 edit_left(struct editor *e)
 {
-	e->cursor = prev_char(e, e->cursor);
-	e->goal_col = column_of(e, e->cursor);
-	e->last_was_typing = 0;
+	move_to(e, prev_char(e, e->cursor));
 }
 
 void
 edit_right(struct editor *e)
 {
-	e->cursor = next_char(e, e->cursor);
-	e->goal_col = column_of(e, e->cursor);
-	e->last_was_typing = 0;
+	move_to(e, next_char(e, e->cursor));
 }
 
 void
@@ -249,17 +254,13 @@ edit_down(struct editor *e)
 void
 edit_home(struct editor *e)
 {
-	e->cursor = line_start(e, e->cursor);
-	e->goal_col = 0;
-	e->last_was_typing = 0;
+	move_to(e, line_start(e, e->cursor));
 }
 
 void
 edit_end(struct editor *e)
 {
-	e->cursor = line_end(e, e->cursor);
-	e->goal_col = column_of(e, e->cursor);
-	e->last_was_typing = 0;
+	move_to(e, line_end(e, e->cursor));
 }
 
 int

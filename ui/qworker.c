@@ -11,18 +11,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "handoff.h"
 #include "util.h"
 
 struct qworker {
 	pthread_t              thread;
-	pthread_mutex_t        lock;	/* guards job, stop, done, catalog,
-					 * engine pointer for cancel */
+	pthread_mutex_t        lock;	/* guards job, stop, and the engine
+					 * pointer for cancel */
 	pthread_cond_t         wake;
 	char                  *job;	/* SQL waiting to run */
 	int                    stop;
-	struct qresult        *done;	/* finished, not yet taken */
-	struct catalog        *catalog;	/* read, not yet taken */
-	int                    catalog_read;
+	struct handoff         done;	/* finished qresult, not yet taken */
+	struct handoff         catalog;	/* catalog read, not yet taken */
+	int                    catalog_read;	/* worker thread only */
 	char                  *db_path;
 	int                    wake_fd;
 	struct query_engine   *engine;	/* worker thread; NULL until open */
@@ -248,11 +249,11 @@ ensure_engine(struct qworker *w)
 
 	pthread_mutex_lock(&w->lock);
 	w->engine = q;
+	pthread_mutex_unlock(&w->lock);
 	if (c) {
-		w->catalog = c;
+		catalog_free(handoff_put(&w->catalog, c));
 		w->catalog_read = 1;
 	}
-	pthread_mutex_unlock(&w->lock);
 	wake_ui(w);
 	return NULL;
 }
@@ -289,10 +290,10 @@ run_job(struct qworker *w, char *sql)
 	}
 	w->building = NULL;
 	pthread_mutex_lock(&w->lock);
-	qresult_free(w->done);
-	w->done = r;
 	atomic_store(&w->running, 0);
 	pthread_mutex_unlock(&w->lock);
+	/* The UI submits nothing until it has taken this result. */
+	qresult_free(handoff_put(&w->done, r));
 	wake_ui(w);
 }
 
@@ -333,6 +334,8 @@ qworker_start(const char *db_path, int wake_fd)
 
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
+	handoff_init(&w->done);
+	handoff_init(&w->catalog);
 	w->db_path = xstrdup(db_path);
 	w->wake_fd = wake_fd;
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
@@ -351,8 +354,10 @@ qworker_stop(struct qworker *w)
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
-	qresult_free(w->done);
-	catalog_free(w->catalog);
+	qresult_free(handoff_take(&w->done));
+	catalog_free(handoff_take(&w->catalog));
+	handoff_destroy(&w->done);
+	handoff_destroy(&w->catalog);
 	free(w->job);
 	free(w->db_path);
 	pthread_mutex_destroy(&w->lock);
@@ -404,23 +409,11 @@ qworker_progress(struct qworker *w, double *elapsed, int64_t *rows,
 struct qresult *
 qworker_take(struct qworker *w)
 {
-	struct qresult *r;
-
-	pthread_mutex_lock(&w->lock);
-	r = w->done;
-	w->done = NULL;
-	pthread_mutex_unlock(&w->lock);
-	return r;
+	return handoff_take(&w->done);
 }
 
 struct catalog *
 qworker_take_catalog(struct qworker *w)
 {
-	struct catalog *c;
-
-	pthread_mutex_lock(&w->lock);
-	c = w->catalog;
-	w->catalog = NULL;
-	pthread_mutex_unlock(&w->lock);
-	return c;
+	return handoff_take(&w->catalog);
 }

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "filter.h"
+#include "handoff.h"
 #include "sqlfn.h"
 #include "util.h"
 
@@ -28,13 +29,13 @@ struct rate_memory {
 
 struct snap_worker {
 	pthread_t          thread;
-	pthread_mutex_t    lock;	/* guards params, changed, stop, latest */
+	pthread_mutex_t    lock;	/* guards params, changed, stop */
 	pthread_cond_t     wake;
 	struct snap_params params;
 	int                changed;
 	int                stop;
-	struct snapshot   *latest;	/* published, not yet taken */
-	uint64_t           generation;
+	struct handoff     latest;	/* published snapshot, not yet taken */
+	uint64_t           generation;	/* worker thread only */
 	char              *db_path;
 	int                refresh_ms;
 	int                wake_fd;
@@ -398,15 +399,10 @@ build(struct snap_worker *w, struct snapshot *s)
 static void
 publish(struct snap_worker *w, struct snapshot *s)
 {
-	struct snapshot *old;
 	char byte = 's';
 
-	pthread_mutex_lock(&w->lock);
 	s->generation = ++w->generation;
-	old = w->latest;
-	w->latest = s;
-	pthread_mutex_unlock(&w->lock);
-	free(old);
+	free(handoff_put(&w->latest, s));
 	if (write(w->wake_fd, &byte, 1) < 0) {
 		/* a full pipe already holds a wake-up: nothing lost */
 	}
@@ -466,6 +462,7 @@ snap_start(const char *db_path, const struct snap_params *params,
 
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
+	handoff_init(&w->latest);
 	w->params = *params;
 	w->db_path = xstrdup(db_path);
 	w->refresh_ms = refresh_ms;
@@ -490,13 +487,7 @@ snap_set_params(struct snap_worker *w, const struct snap_params *p)
 struct snapshot *
 snap_take(struct snap_worker *w)
 {
-	struct snapshot *s;
-
-	pthread_mutex_lock(&w->lock);
-	s = w->latest;
-	w->latest = NULL;
-	pthread_mutex_unlock(&w->lock);
-	return s;
+	return handoff_take(&w->latest);
 }
 
 void
@@ -507,7 +498,8 @@ snap_stop(struct snap_worker *w)
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
-	free(w->latest);
+	free(handoff_take(&w->latest));
+	handoff_destroy(&w->latest);
 	free(w->db_path);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);

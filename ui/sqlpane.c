@@ -37,17 +37,6 @@ static const char *const sql_keywords[] = {
 
 /* ---------------------------------------------------------------- history */
 
-static char *
-history_default_path(void)
-{
-	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-
-	if (state && *state == '/')
-		return xasprintf("%s/flowlens/history", state);
-	return xasprintf("%s/.local/state/flowlens/history",
-	    home && *home ? home : ".");
-}
-
 /* One entry per line: "\n" and "\\" escaped. */
 static char *
 history_unescape(const char *line)
@@ -180,7 +169,7 @@ void
 sql_init(struct app *a)
 {
 	edit_init(&a->ed);
-	a->history_path = history_default_path();
+	a->history_path = config_state_path("history");
 	history_load(a);
 	a->focus = FOCUS_EDITOR;
 }

@@ -483,14 +483,10 @@ load_config(const struct tui_options *o, struct tui_config *cfg)
 static int
 redirect_stderr(char **log_path)
 {
-	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	char *err = NULL;
 	int saved = dup(STDERR_FILENO), fd;
 
-	*log_path = state && *state == '/' ?
-	    xasprintf("%s/flowlens/flowlens.log", state) :
-	    xasprintf("%s/.local/state/flowlens/flowlens.log", home ? home :
-	    ".");
+	*log_path = config_state_path("flowlens.log");
 	if (paths_make_parent(*log_path, &err) < 0) {
 		free(err);
 		free(*log_path);
