@@ -176,7 +176,8 @@ draw_top_column(struct app *a, WINDOW *w, int y, int x, int width, int rows,
 		term_put(w, y + 1 + i, x, width, line, row_attr(a, p, i), 1);
 	}
 	if (n == 0 && rows > 0)
-		term_put(w, y + 1, x, width, " (none)", term_attr(ROLE_DIM), 1);
+		term_put(w, y + 1, x, width, a->snap->tops_pending ?
+		    " reading..." : " (none)", term_attr(ROLE_DIM), 1);
 }
 
 static void

@@ -38,20 +38,14 @@ struct qworker {
 	int64_t                cap;		/* rows allocated in building */
 };
 
+static void reset_building(struct qresult *r);
+
 void
 qresult_free(struct qresult *r)
 {
-	int64_t i;
-
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->nrows * r->ncols; i++)
-		free(r->cells[i]);
-	for (i = 0; i < r->ncols; i++)
-		free(r->colnames[i]);
-	free(r->cells);
-	free(r->kinds);
-	free(r->colnames);
+	reset_building(r);
 	free(r->sql);
 	free(r->error);
 	free(r);

@@ -40,6 +40,8 @@ struct snap_worker {
 	int                refresh_ms;
 	int                wake_fd;
 	sqlite3           *db;		/* worker thread only */
+	struct snap_params full_params;	/* of the last complete snapshot */
+	int                have_full;
 	struct rate_memory rates[SNAP_SOURCES];
 	int                nrates;
 };
@@ -285,6 +287,18 @@ static const struct table_sql logs_sql = {
 	"flow_logs WHERE ", "start", "1"
 };
 
+static void
+publish(struct snap_worker *w, struct snapshot *s)
+{
+	char byte = 's';
+
+	s->generation = ++w->generation;
+	free(handoff_put(&w->latest, s));
+	if (write(w->wake_fd, &byte, 1) < 0) {
+		/* a full pipe already holds a wake-up: nothing lost */
+	}
+}
+
 static int
 build(struct snap_worker *w, struct snapshot *s)
 {
@@ -360,6 +374,27 @@ build(struct snap_worker *w, struct snapshot *s)
 	for (i = 0; i < s->nproto; i++)
 		finish_series(&s->proto[i], count);
 
+	rc |= run_rows(w->db, "SELECT id, source, kind, records, errors, "
+	    "updated_at FROM ingest_state ORDER BY updated_at DESC, id DESC "
+	    "LIMIT 8", 0, 0, read_source, s, s->status, sizeof s->status);
+	for (i = 0; i < s->nsources; i++)
+		if (s->sources[i].errors > 0)
+			rc |= run_rows(w->db, "SELECT location, reason FROM "
+			    "ingest_errors WHERE origin = ?1 ORDER BY id DESC "
+			    "LIMIT 1", s->sources[i].id, 0, read_last_error,
+			    &s->sources[i], s->status, sizeof s->status);
+	update_rates(w, s);
+	/* The top lists scan the REJECT index over the whole range: on a
+	 * large store with new parameters, show everything else first. */
+	if (rc == 0 && (!w->have_full ||
+	    memcmp(&w->full_params, &s->params, sizeof s->params) != 0)) {
+		struct snapshot *early = xmalloc(sizeof *early);
+
+		*early = *s;
+		early->ok = 1;
+		early->tops_pending = 1;
+		publish(w, early);
+	}
 	{
 		static const char *const cols[] = { "srcaddr", "dstaddr",
 		    "dstport" };
@@ -381,31 +416,13 @@ build(struct snap_worker *w, struct snapshot *s)
 		}
 	}
 
-	rc |= run_rows(w->db, "SELECT id, source, kind, records, errors, "
-	    "updated_at FROM ingest_state ORDER BY updated_at DESC, id DESC "
-	    "LIMIT 8", 0, 0, read_source, s, s->status, sizeof s->status);
-	for (i = 0; i < s->nsources; i++)
-		if (s->sources[i].errors > 0)
-			rc |= run_rows(w->db, "SELECT location, reason FROM "
-			    "ingest_errors WHERE origin = ?1 ORDER BY id DESC "
-			    "LIMIT 1", s->sources[i].id, 0, read_last_error,
-			    &s->sources[i], s->status, sizeof s->status);
 	sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
-	update_rates(w, s);
 	filter_free(&f);
-	return rc ? -1 : 0;
-}
-
-static void
-publish(struct snap_worker *w, struct snapshot *s)
-{
-	char byte = 's';
-
-	s->generation = ++w->generation;
-	free(handoff_put(&w->latest, s));
-	if (write(w->wake_fd, &byte, 1) < 0) {
-		/* a full pipe already holds a wake-up: nothing lost */
+	if (rc == 0) {
+		w->full_params = s->params;
+		w->have_full = 1;
 	}
+	return rc ? -1 : 0;
 }
 
 static void *

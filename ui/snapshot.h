@@ -73,6 +73,8 @@ struct snapshot {
 	int      ntop_src, ntop_dst, ntop_port;
 	struct snap_source sources[SNAP_SOURCES];
 	int      nsources;
+	int      tops_pending;	/* 1: published before the top lists were
+				 * read (first snapshot for new params) */
 	double   build_ms;	/* time to build this snapshot */
 };
 

@@ -41,6 +41,16 @@ wait_for() {
 	return 1
 }
 
+# settle NAME: wait until no panel says "reading..." (the first snapshot
+# for new parameters is published before its top lists).
+settle() {
+	_deadline=$(( $(date +%s) + 15 ))
+	while screen "$1" | grep -q "reading\.\.\." &&
+	    [ "$(date +%s)" -le "$_deadline" ]; do
+		sleep 0.1
+	done
+}
+
 keys() {	# keys NAME KEY...
 	_n=$1
 	shift

@@ -43,6 +43,7 @@ ui_init
 # --- dashboard values equal SQL (80x24) -----------------------------------
 ui_start dash 80 24 "$FLOWLENS" --db "$db" --range all --window 15m
 if wait_for dash "^Totals +flows [0-9]" 15; then
+	settle dash
 	s=$(screen dash)
 	flows=$(q "SELECT count(*) FROM flow_logs WHERE start >= 0")
 	packets=$(q "SELECT sum(packets) FROM flow_logs WHERE start >= 0")
@@ -110,6 +111,7 @@ keys dash : "range all" Enter
 
 # Drill-down: Enter on the top source opens its raw rejected flows.
 wait_for dash "^Totals +flows $flows " 10
+settle dash
 keys dash Tab Tab Enter
 n=$(q "SELECT count(*) FROM flow_logs WHERE action = 'REJECT' AND
     srcaddr = '${top% *}' AND start >= 0")
