@@ -513,12 +513,23 @@ fire_alarm(struct app *a, const char *what)
 		beep();
 	if (a->cfg.alarm_command[0]) {
 		char *argv[] = { "/bin/sh", "-c", a->cfg.alarm_command, NULL };
+		char *var = xasprintf("FLOWLENS_ALARM=%s", what), **envp;
+		size_t n = 0, i, k = 0;
 		pid_t pid;
 
-		setenv("FLOWLENS_ALARM", what, 1);
-		if (posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ) !=
-		    0)
+		/* The child's environment is built here, not with setenv():
+		 * other threads may read the environment meanwhile. */
+		while (environ[n])
+			n++;
+		envp = xcalloc(n + 2, sizeof *envp);
+		for (i = 0; i < n; i++)
+			if (strncmp(environ[i], "FLOWLENS_ALARM=", 15) != 0)
+				envp[k++] = environ[i];
+		envp[k] = var;
+		if (posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, envp) != 0)
 			app_message(a, 1, "alarm command could not start");
+		free(envp);
+		free(var);
 	}
 }
 

@@ -615,6 +615,15 @@ event_loop(struct app *a, struct ingest_job *job, struct bench *bench)
 	}
 }
 
+/* Out of memory (exit 70) or any other exit must not leave the terminal
+ * in raw mode. */
+static void
+restore_terminal(void)
+{
+	if (!isendwin())
+		endwin();
+}
+
 static int
 start_curses(struct app *a)
 {
@@ -626,6 +635,7 @@ start_curses(struct app *a)
 	set_escdelay(25);
 	if (initscr() == NULL)
 		return -1;
+	atexit(restore_terminal);
 	raw();
 	noecho();
 	nonl();
@@ -670,6 +680,15 @@ tui_main(int argc, char **argv)
 		    "the SOURCE arguments (%s ...)\n", argv[optind]);
 		free(a);
 		return 2;
+	}
+	for (i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			fprintf(stderr, "flowlens: the UI reads the keyboard, "
+			    "not flow logs, on stdin: pipe into 'flowlens ingest "
+			    "--db PATH -' and open the UI on the same --db\n");
+			free(a);
+			return 2;
+		}
 	}
 	for (i = optind; i < argc; i++) {
 		double rate, duration;

@@ -339,6 +339,9 @@ fi
 "$FLOWLENS" --readonly --db "$db" demo: > /dev/null 2>&1
 [ $? = 2 ] && ok "--readonly with a SOURCE is a usage error (2)" ||
     fail "--readonly with a SOURCE is a usage error"
+"$FLOWLENS" --db "$db" - > /dev/null 2>&1 < /dev/null
+[ $? = 2 ] && ok "stdin as a UI source is a usage error (2)" ||
+    fail "stdin as a UI source is a usage error"
 mkdir -p "$work/cfg/flowlens"
 printf '[ui]\nwindow = 1m\n[alarm]\nrejected_tcp_packets = 10\ncolour = red\n' \
     > "$work/cfg/flowlens/flowlens.conf"
@@ -367,14 +370,18 @@ sleep 1
 screen calm | grep -q "ALARM" && fail "no alarm at threshold = value ($cur)" calm ||
     ok "no alarm when the value ($cur) equals the threshold"
 ui_stop calm
-printf '[alarm]\nrejected_tcp_packets = %s\n' "$((cur - 1))" \
-    > "$work/cfg/flowlens/flowlens.conf"
+printf '[alarm]\nrejected_tcp_packets = %s\ncommand = echo "$FLOWLENS_ALARM" > %s\n' \
+    "$((cur - 1))" "$work/alarm-cmd.txt" > "$work/cfg/flowlens/flowlens.conf"
 ui_start alarm 80 24 "$FLOWLENS" --db "$live" --range all --window 1m
 check "threshold $((cur - 1)) < $cur: alarm glyph and word on the panel" alarm \
     wait_for alarm "ALARM > $((cur - 1))" 15
 grep -q "ALARM rejected TCP packets $cur > $((cur - 1))" \
     "$work/state/flowlens/alarms.log" 2>/dev/null &&
     ok "the alarm is logged" || fail "the alarm is logged"
+sleep 0.5
+grep -q "rejected TCP packets $cur > $((cur - 1))" "$work/alarm-cmd.txt" 2>/dev/null &&
+    ok "the alarm command runs with \$FLOWLENS_ALARM" ||
+    fail "the alarm command runs with \$FLOWLENS_ALARM"
 ui_stop alarm
 rm -f "$work/cfg/flowlens/flowlens.conf"
 
