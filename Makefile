@@ -87,7 +87,7 @@ deps-test:
 # The UI on the bundled sample plus live demo traffic, in a store under
 # build/ so the user's own store is never touched.
 run: deps all
-	$(BUILDDIR)/flowlens --db $(BUILDDIR)/run/flowlens.db --range all \
+	$(BUILDDIR)/flowlens --db $(BUILDDIR)/run/flowlens.db --range all --window 1m \
 	    data/samples/vpc-flow-logs-sample.log.gz demo:rate=200
 
 report: deps all

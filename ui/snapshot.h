@@ -18,7 +18,7 @@
 
 #define SNAP_SERIES_LEN 240	/* windows of history kept per series */
 #define SNAP_PROTOS 4		/* protocol series shown */
-#define SNAP_TOP 10		/* rows of each top list */
+#define SNAP_TOP 20		/* rows of each top list (as many as fit) */
 #define SNAP_SOURCES 8		/* ingest sources shown */
 
 struct snap_series {
