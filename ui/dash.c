@@ -465,7 +465,7 @@ void
 dash_help(struct app *a, const char ***lines, int *n)
 {
 	static const char *help[] = {
-		"Dashboard keys",
+		" Dashboard keys",
 		"",
 		"  Tab / Shift-Tab   next / previous panel",
 		"  j k  Up Down      move in the panel;  h l  Left Right  "
@@ -476,17 +476,18 @@ dash_help(struct app *a, const char ***lines, int *n)
 		    "FROM..TO)",
 		"  w                 window: 1m 15m 1h",
 		"  /                 filter, e.g. action:REJECT proto:tcp "
-		    "src:10.0.0.0/8 port:22",
+		    "port:22",
 		"  1-9               run a canned query (1-3: the AWS samples)",
 		"  s  F3             SQL pane      d  F2   dashboard",
-		"  :                 command line (:help lists commands)",
+		"  :                 command line: :range :window :filter "
+		    ":canned :q",
 		"  ?  F1             this help     q  F10  quit",
 		"",
-		"Numbers are packets per window; 'now' is the newest window "
+		" Numbers are packets per window; 'now' is the newest window "
 		    "with data.",
-		"Panels read flow_metrics when the filter has only action/"
-		    "proto terms,",
-		"otherwise flow_logs; both give what the same SQL returns.",
+		" Panels read flow_metrics when the filter has only action/"
+		    "proto",
+		" terms, otherwise flow_logs; both give what SQL returns.",
 	};
 
 	(void)a;

@@ -1232,7 +1232,7 @@ void
 sql_help(struct app *a, const char ***lines, int *n)
 {
 	static const char *editor_help[] = {
-		"SQL pane - editor keys",
+		" SQL pane - editor keys",
 		"",
 		"  F5  Ctrl-R        run (Esc or Ctrl-C cancels a running query)",
 		"  Tab               complete keyword/table/column/canned name; "
@@ -1247,10 +1247,11 @@ sql_help(struct app *a, const char ***lines, int *n)
 		"  Esc               to the results (then q, ?, d, : work)",
 		"  F2 dashboard   F3 SQL pane   F1 this help   F10 quit",
 		"",
-		"A canned query's name alone (Tab completes it) runs that query.",
+		" A canned query's name alone (Tab completes it) runs that "
+		    "query.",
 	};
 	static const char *grid_help[] = {
-		"SQL pane - result keys",
+		" SQL pane - result keys",
 		"",
 		"  j k Up Down PgUp PgDn g G  rows;  h l Left Right 0 $  columns",
 		"  o                 sort by this column: up, down, query order",
