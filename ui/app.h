@@ -45,36 +45,36 @@ struct result_tab {
 
 struct app {
 	struct tui_config cfg;		/* frozen after start */
-	const char       *db_path;
-	int               readonly;
-	struct term_caps  caps;
-	int               quit;
-	enum ui_screen       screen;
+	const char       *db_path;	/* the store (owned by tui_main) */
+	int               readonly;	/* --readonly: no file writes */
+	struct term_caps  caps;		/* chosen once by term_setup() */
+	int               quit;		/* leave the event loop */
+	enum ui_screen    screen;	/* screen shown */
 	int               help;		/* help overlay shown */
 	char              message[256];	/* bottom-line message */
-	int               message_error;
-	double            message_until;
+	int               message_error;	/* message is an error */
+	double            message_until;	/* now_monotonic() to hide it */
 	int               dirty;	/* a frame must be drawn */
 
 	/* dashboard */
-	struct snap_worker *snapw;
+	struct snap_worker *snapw;	/* dashboard data worker */
 	struct snapshot  *snap;		/* latest taken (owned) */
 	struct snap_params params;	/* what the UI asked for */
-	enum dash_panel   panel;
-	int               panel_row;
+	enum dash_panel   panel;		/* selected panel */
+	int               panel_row;	/* selected row in it */
 	int               alarm_tcp, alarm_all;	/* alarm states */
 
 	/* command line (:, / and history search) */
-	enum cmd_kind     cmd;
-	char              cmdbuf[256];
-	size_t            cmdlen;
+	enum cmd_kind     cmd;		/* prompt open, or CMD_NONE */
+	char              cmdbuf[256];	/* prompt text (UTF-8) */
+	size_t            cmdlen;		/* bytes in cmdbuf */
 
 	/* SQL pane */
-	struct qworker   *qw;
-	struct editor     ed;
-	enum sql_focus    focus;
-	struct result_tab tabs[MAX_TABS];
-	int               ntabs, tab;
+	struct qworker   *qw;		/* query worker */
+	struct editor     ed;		/* the SQL being edited */
+	enum sql_focus    focus;		/* part of the SQL pane with keys */
+	struct result_tab tabs[MAX_TABS];	/* kept results, oldest first */
+	int               ntabs, tab;	/* tabs in use, tab shown */
 	int               detail;		/* row detail overlay */
 	int               readable_times;	/* epoch -> UTC text */
 	int               show_catalog;
@@ -83,7 +83,8 @@ struct app {
 	int               running;		/* a query is running */
 	char              pending_title[24];	/* title for its tab */
 	char            **history;		/* oldest first, owned */
-	int               nhistory, history_pos;
+	int               nhistory, history_pos;	/* entries, position
+						 * of Ctrl-P/N */
 	char             *history_path;		/* NULL: not persisted */
 	int               error_line, error_col;/* of the last error */
 	char              sql_status[320];	/* outcome of the last query */
@@ -101,13 +102,17 @@ void app_message(struct app *a, int error, const char *fmt, ...)
 /* Ask the snapshot worker for the current params; redraw. */
 void app_params_changed(struct app *a);
 
-/* dash.c */
+/* dash.c: draw the dashboard in rows [top, top + height) of w; handle a
+ * key (1 if used); the help lines for '?'; evaluate the alarms on a new
+ * snapshot (log, bell and command on entering an alarm).  UI thread. */
 void dash_draw(struct app *a, WINDOW *w, int top, int height);
 int  dash_key(struct app *a, int key);
 void dash_help(struct app *a, const char ***lines, int *n);
 void dash_alarms(struct app *a);
 
-/* sqlpane.c */
+/* sqlpane.c: set up (editor, history) and free the pane; draw it in rows
+ * [top, top + height) of w; handle a key (1 if used); help lines for the
+ * focused part.  UI thread. */
 void sql_init(struct app *a);
 void sql_free(struct app *a);
 void sql_draw(struct app *a, WINDOW *w, int top, int height);
@@ -116,12 +121,17 @@ void sql_help(struct app *a, const char ***lines, int *n);
 /* Put sql in the editor and run it; title names its result tab. */
 void sql_run(struct app *a, const char *sql, const char *title);
 void sql_poll(struct app *a);		/* take a finished result */
+/* Export the shown tab as "csv" or "json" to path (NULL: a name in
+ * export_dir); 0, or -1 with the reason as the message. */
 int  sql_export(struct app *a, const char *format, const char *path);
+/* Load the newest history entry before the current one containing needle. */
 void sql_history_search(struct app *a, const char *needle);
 /* Run canned query number i (0-based) or by name; -1 if none. */
 int  sql_run_canned(struct app *a, const char *name, size_t index);
 
-/* cmdline.c */
+/* cmdline.c: open the prompt with initial text; handle a key while it is
+ * open (it takes every key); draw it on row y; run a `:` command line.
+ * UI thread. */
 void cmd_open(struct app *a, enum cmd_kind kind, const char *initial);
 int  cmd_key(struct app *a, int key);
 void cmd_draw(struct app *a, WINDOW *w, int y);
