@@ -14,7 +14,9 @@ tm() {
 ui_start() {
 	name=$1 w=$2 h=$3
 	shift 3
-	tm new-session -d -s "$name" -x "$w" -y "$h" \
+	# In $work: files the UI writes by default (exports) stay out of the
+	# repository.
+	tm new-session -d -s "$name" -x "$w" -y "$h" -c "$work" \
 	    "env XDG_STATE_HOME='$work/state' XDG_CONFIG_HOME='$work/cfg' $*; echo EXIT=\$?; sleep 600"
 	tm set-option -t "$name" -g remain-on-exit on > /dev/null 2>&1 || true
 }
