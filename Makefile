@@ -34,6 +34,9 @@ SRC      := $(filter-out src/main.c,$(wildcard src/*.c))
 OBJ      := $(SRC:src/%.c=$(BUILDDIR)/obj/%.o) $(BUILDDIR)/obj/canned_data.o
 UI_SRC   := $(wildcard ui/*.c)
 UI_OBJ   := $(UI_SRC:ui/%.c=$(BUILDDIR)/obj/ui/%.o)
+# The UI modules without curses code, linked into the unit tests too.
+UI_CORE  := $(BUILDDIR)/obj/ui/edit.o $(BUILDDIR)/obj/ui/filter.o \
+            $(BUILDDIR)/obj/ui/config.o
 QUERIES  := $(sort $(wildcard data/queries/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
@@ -68,8 +71,8 @@ $(BUILDDIR)/obj/ui/%.o: ui/%.c $(wildcard ui/*.h) $(wildcard src/*.h) | $(BUILDD
 $(BUILDDIR)/flowlens: $(BUILDDIR)/obj/main.o $(UI_OBJ) $(BUILDDIR)/libflowlens.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILDDIR)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILDDIR)/libflowlens.a | $(BUILDDIR)/tests
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILDDIR)/libflowlens.a $(LDLIBS)
+$(BUILDDIR)/tests/%: tests/unit/%.c tests/unit/unit.h $(UI_CORE) $(BUILDDIR)/libflowlens.a | $(BUILDDIR)/tests
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(UI_CORE) $(BUILDDIR)/libflowlens.a $(LDLIBS)
 
 $(BUILDDIR)/obj $(BUILDDIR)/obj/ui $(BUILDDIR)/tests:
 	mkdir -p $@
