@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "handoff.h"
@@ -303,8 +304,25 @@ worker_main(void *arg)
 		char *sql;
 
 		pthread_mutex_lock(&w->lock);
-		while (!w->stop && w->job == NULL)
-			pthread_cond_wait(&w->wake, &w->lock);
+		while (!w->stop && w->job == NULL) {
+			struct timespec until;
+
+			if (w->engine) {
+				pthread_cond_wait(&w->wake, &w->lock);
+				continue;
+			}
+			/* No store yet (an ingest may be creating it): retry
+			 * each second so the catalog and completion appear
+			 * without waiting for a first query. */
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec++;
+			if (pthread_cond_timedwait(&w->wake, &w->lock,
+			    &until) != 0 && w->job == NULL && !w->stop) {
+				pthread_mutex_unlock(&w->lock);
+				free(ensure_engine(w));
+				pthread_mutex_lock(&w->lock);
+			}
+		}
 		if (w->stop) {
 			pthread_mutex_unlock(&w->lock);
 			break;
