@@ -14,7 +14,7 @@
 
 static const char *const commands[] = {
 	"quit", "help", "range", "window", "filter", "canned", "export",
-	"dash", "sql", "run", "times",
+	"dash", "sql", "run", "times", "where",
 };
 
 void
@@ -71,6 +71,38 @@ set_window(struct app *a, const char *text)
 	app_params_changed(a);
 }
 
+/* Offer the dashboard's range and filter to the SQL pane: insert them as a
+ * condition on flow_logs at the editor's cursor. */
+static void
+insert_where(struct app *a)
+{
+	struct time_range r;
+	struct filter f;
+	struct sbuf b = { 0 };
+	char *err = NULL;
+	int64_t lo, hi;
+
+	if (range_parse(a->params.range, &r, &err) < 0 ||
+	    filter_parse(a->params.filter, &f, &err) < 0) {
+		app_message(a, 1, "%s", err);
+		free(err);
+		return;
+	}
+	range_bounds(&r, now_epoch(), &lo, &hi);
+	sbuf_printf(&b, "start >= %lld", (long long)lo);
+	if (hi != INT64_MAX)
+		sbuf_printf(&b, " AND start < %lld", (long long)hi);
+	if (strcmp(f.sql, "1") != 0)
+		sbuf_printf(&b, " AND (%s)", f.sql);
+	edit_insert(&a->ed, b.data, b.len, 0);
+	a->screen = SCREEN_SQL;
+	a->focus = FOCUS_EDITOR;
+	app_message(a, 0, "inserted range %s%s%s", a->params.range,
+	    *f.text ? " and filter " : "", f.text);
+	filter_free(&f);
+	sbuf_free(&b);
+}
+
 static void
 list_canned(struct app *a)
 {
@@ -111,6 +143,8 @@ cmd_execute(struct app *a, const char *line)
 		a->screen = SCREEN_SQL;
 	else if (!strcmp(word, "run"))
 		sql_run(a, a->ed.text, "sql");
+	else if (!strcmp(word, "where"))
+		insert_where(a);
 	else if (!strcmp(word, "times"))
 		a->readable_times = !a->readable_times;
 	else if (!strcmp(word, "export")) {
@@ -131,8 +165,8 @@ cmd_execute(struct app *a, const char *line)
 			    "lists them)", arg);
 	} else if (sql_run_canned(a, word, 0) < 0)
 		app_message(a, 1, "unknown command \"%s\": commands are quit "
-		    "help range window filter canned export dash sql run times, "
-		    "or a canned query name", word);
+		    "help range window filter canned export dash sql run times "
+		    "where, or a canned query name", word);
 	free(arg);
 }
 

@@ -108,6 +108,11 @@ cr=$(q "SELECT count(*) FROM flow_logs WHERE start >= 1767229200 AND
 check "custom range FROM..TO: totals $cr flows as in SQL" dash \
     wait_for dash "^Totals +flows $cr " 10
 keys dash : "range all" Enter
+# :where offers range and filter to the SQL pane.
+keys dash / C-u "proto:tcp" Enter : "where" Enter
+check ":where inserts the range and filter into the editor" dash \
+    wait_for dash "start >= 0 AND \\(\\(protocol = 6\\)\\)" 5
+keys dash Escape d / C-u Enter
 
 # Drill-down: Enter on the top source opens its raw rejected flows.
 wait_for dash "^Totals +flows $flows " 10
