@@ -350,7 +350,14 @@ complete(struct app *a)
 		consider(&c, sql_keywords[i]);
 	for (i = 0; i < canned_count(); i++)
 		consider(&c, canned_at(i)->name);
-	if (a->catalog) {
+	if (a->catalog == NULL) {
+		/* Before the worker has read the catalog: the store's tables. */
+		static const char *const tables[] = { "flow_logs",
+		    "flow_metrics", "ingest_state", "ingest_errors" };
+
+		for (i = 0; i < ARRAY_LEN(tables); i++)
+			consider(&c, tables[i]);
+	} else {
 		for (t = 0; t < a->catalog->ntables; t++) {
 			consider(&c, a->catalog->tables[t].name);
 			for (col = 0; col < a->catalog->tables[t].ncols; col++)
