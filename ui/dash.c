@@ -449,7 +449,9 @@ dash_key(struct app *a, int key)
 	case '\r': case '\n': case UIKEY(KEY_ENTER):
 		sql = drill_sql(a, title, sizeof title);
 		if (sql == NULL) {
-			app_message(a, 1, "nothing selected to drill into");
+			app_message(a, 1, a->snap && a->snap->tops_pending ?
+			    "the top lists are still being read: Enter again "
+			    "in a moment" : "nothing selected to drill into");
 			return 1;
 		}
 		sql_run(a, sql, title);

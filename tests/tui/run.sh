@@ -109,7 +109,9 @@ check "custom range FROM..TO: totals $cr flows as in SQL" dash \
     wait_for dash "^Totals +flows $cr " 10
 keys dash : "range all" Enter
 # :where offers range and filter to the SQL pane.
-keys dash / C-u "proto:tcp" Enter : "where" Enter
+keys dash / C-u "proto:tcp" Enter
+wait_for dash "^Totals +flows $f " 10	# the proto:tcp snapshot is shown
+keys dash : "where" Enter
 check ":where inserts the range and filter into the editor" dash \
     wait_for dash "start >= 0 AND \\(\\(protocol = 6\\)\\)" 5
 keys dash Escape d / C-u Enter
