@@ -381,7 +381,9 @@ format_value(struct sbuf *b, const struct tui_config *c,
 		sbuf_appends(b, v == 60 ? "1m" : v == 900 ? "15m" : "1h");
 		break;
 	default:
-		sbuf_appends(b, field);
+		/* Quoted, so that leading/trailing blanks and quotes survive
+		 * a round trip (the parser removes one pair of quotes). */
+		sbuf_printf(b, "\"%s\"", field);
 		break;
 	}
 }
