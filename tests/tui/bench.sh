@@ -18,7 +18,8 @@ secs=${TUI_BENCH_QUERY_ROWS:-30000000}	# recursive CTE length (10-30 s here)
 dir="$root/build/bench"
 work=$(mktemp -d "${TMPDIR:-/tmp}/flowlens-tuibench.XXXXXX")
 . "$root/tests/tui/lib.sh"
-trap 'ui_cleanup; rm -rf "$work" "$dir/tui-run.db" "$dir/tui-run.db-wal" "$dir/tui-run.db-shm"' EXIT INT TERM
+trap 'ui_cleanup; rm -rf "$work" "$dir/tui-run.db" "$dir/tui-run.db-wal" "$dir/tui-run.db-shm"' EXIT
+trap 'exit 1' INT TERM HUP PIPE
 mkdir -p "$dir"
 export TERM=xterm-256color
 

@@ -8,7 +8,8 @@ FLOWLENS=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/flowlens-tui.XXXXXX")
 . "$root/tests/tui/lib.sh"
-trap 'ui_cleanup; rm -rf "$work"' EXIT INT TERM
+trap 'ui_cleanup; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM HUP PIPE
 export FLOWLENS_DB=/nonexistent/flowlens-tui-test.db TERM=xterm-256color
 passed=0
 failed=0

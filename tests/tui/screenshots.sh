@@ -10,7 +10,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${PYTHON:-/usr/bin/python3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/flowlens-shots.XXXXXX")
 . "$root/tests/tui/lib.sh"
-trap 'ui_cleanup; rm -rf "$work"' EXIT INT TERM
+trap 'ui_cleanup; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM HUP PIPE
 out="$root/screenshots"
 mkdir -p "$out"
 cols=100
