@@ -65,4 +65,5 @@ ui_stop() {
 
 ui_cleanup() {
 	tm kill-server 2>/dev/null || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
 }
