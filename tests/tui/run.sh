@@ -365,14 +365,16 @@ XDG_CONFIG_HOME="$work/cfg" "$FLOWLENS" --print-config | grep -q "^window = 1m" 
     fail "--print-config shows the effective config"
 
 # --- alarms from the config file ------------------------------------------
-# On the live store: threshold just below the current 1-minute value alarms,
-# a threshold equal to it does not (the rule is "exceeds").
+# On the live store: threshold just below the current 1-hour value alarms,
+# a threshold equal to it does not (the rule is "exceeds").  (A 1-minute
+# window could hold a single packet if the demo stopped just after a
+# minute began.)
 cur=$(qdb=$live q "SELECT sum(packets) FROM flow_metrics WHERE window_seconds
-    = 60 AND protocol = 6 AND action = 'REJECT' AND window_start =
-    (SELECT max(start) - max(start) % 60 FROM flow_logs)")
+    = 60 AND protocol = 6 AND action = 'REJECT' AND window_start >=
+    (SELECT max(start) - max(start) % 3600 FROM flow_logs)")
 printf '[alarm]\nrejected_tcp_packets = %s\n' "$cur" \
     > "$work/cfg/flowlens/flowlens.conf"
-ui_start calm 80 24 "$FLOWLENS" --db "$live" --range all --window 1m
+ui_start calm 80 24 "$FLOWLENS" --db "$live" --range all --window 1h
 wait_for calm "^Totals" 15
 sleep 1
 screen calm | grep -q "ALARM" && fail "no alarm at threshold = value ($cur)" calm ||
@@ -380,7 +382,7 @@ screen calm | grep -q "ALARM" && fail "no alarm at threshold = value ($cur)" cal
 ui_stop calm
 printf '[alarm]\nrejected_tcp_packets = %s\ncommand = echo "$FLOWLENS_ALARM" > %s\n' \
     "$((cur - 1))" "$work/alarm-cmd.txt" > "$work/cfg/flowlens/flowlens.conf"
-ui_start alarm 80 24 "$FLOWLENS" --db "$live" --range all --window 1m
+ui_start alarm 80 24 "$FLOWLENS" --db "$live" --range all --window 1h
 check "threshold $((cur - 1)) < $cur: alarm glyph and word on the panel" alarm \
     wait_for alarm "ALARM > $((cur - 1))" 15
 grep -q "ALARM rejected TCP packets $cur > $((cur - 1))" \
