@@ -21,6 +21,7 @@
 #include "paths.h"
 #include "query.h"
 #include "sqlrewrite.h"
+#include "tui.h"
 #include "util.h"
 
 #ifndef FLOWLENS_VERSION
@@ -62,11 +63,14 @@ install_signals(void)
 
 static const char usage_main[] =
 "usage: flowlens COMMAND [OPTIONS] ...\n"
+"       flowlens [--db PATH] [OPTIONS] [SOURCE...]   (terminal UI)\n"
 "\n"
 "Amazon VPC Flow Logs in a terminal: ingest into a local SQLite store,\n"
 "query it with Athena-style SQL.\n"
 "\n"
 "commands:\n"
+"  (none)               the terminal UI: live dashboard and SQL pane,\n"
+"                       ingesting any SOURCEs given ('flowlens help tui')\n"
 "  ingest SOURCE...     read flow logs (files, .gz, -, demo:, cwlogs:, s3://,\n"
 "                       firehose:) into the store\n"
 "  query SQL            run read-only SQL (or --canned NAME, --file F)\n"
@@ -608,10 +612,8 @@ main(int argc, char **argv)
 	/* SQLite's allocation statistics take a global mutex on every malloc
 	 * and free (several per inserted row); flowlens never reads them. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	if (argc < 2) {
-		fputs(usage_main, stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return tui_main(argc, argv);
 	if (strcmp(argv[1], "--version") == 0 ||
 	    strcmp(argv[1], "version") == 0) {
 		printf("flowlens %s (build %s)\n", FLOWLENS_VERSION,
@@ -620,6 +622,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && strcmp(argv[2], "tui") == 0) {
+			fputs(tui_usage, stdout);
+			return EXIT_OK;
+		}
 		if (argc > 2 && (cmd = find_command(argv[2])) != NULL) {
 			fputs(cmd->usage, stdout);
 			return EXIT_OK;
@@ -628,6 +634,10 @@ main(int argc, char **argv)
 		return argc > 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	cmd = find_command(argv[1]);
+	/* Options, or sources (a file, -, demo:, cwlogs:...): the UI. */
+	if (cmd == NULL && (argv[1][0] == '-' || strchr(argv[1], ':') ||
+	    access(argv[1], F_OK) == 0))
+		return tui_main(argc, argv);
 	if (cmd == NULL) {
 		fprintf(stderr, "flowlens: unknown command \"%s\"; the "
 		    "commands are ingest, query, canned, gen and help (run "

@@ -4,8 +4,9 @@
 #   2. unit tests (tests/unit), golden CLI tests (tests/golden), the kill -9
 #      durability test (tests/crash.sh), the AWS sources against loopback
 #      stand-ins (tests/aws), the Firehose endpoint over HTTP
-#      (tests/firehose), the fuzz targets for a short fixed time (tests/fuzz)
-#   3. unit, golden and Firehose tests again under ASan+UBSan
+#      (tests/firehose), the terminal UI in tmux (tests/tui), the fuzz
+#      targets for a short fixed time (tests/fuzz)
+#   3. unit, golden, Firehose and UI tests again under ASan+UBSan
 # Each suite prints "N passed, N failed"; this script adds them up and ends
 # with the total in the same form.  Exit status is non-zero on any failure.
 set -u
@@ -89,6 +90,7 @@ run_suite "golden" sh tests/golden/run.sh build/flowlens
 run_suite "crash (kill -9)" sh tests/crash.sh build/flowlens
 run_suite "aws (cwlogs:, s3://, credentials; loopback stand-ins)" sh tests/aws/run.sh build/flowlens
 run_suite "firehose (HTTP, TLS, kill -9)" sh tests/firehose/run.sh build/flowlens
+run_suite "tui (tmux)" sh tests/tui/run.sh build/flowlens
 run_suite "fuzz (${FUZZ_SECONDS:=10} s each)" env FUZZ_SECONDS="$FUZZ_SECONDS" sh tests/fuzz/run.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -96,6 +98,7 @@ if [ -x build/asan/flowlens ]; then
 	run_suite "unit under ASan+UBSan" unit_tests build/asan
 	run_suite "golden under ASan+UBSan" sh tests/golden/run.sh build/asan/flowlens
 	run_suite "firehose under ASan+UBSan" env FIREHOSE_CRASH=0 FIREHOSE_BACKPRESSURE=0 sh tests/firehose/run.sh build/asan/flowlens
+	run_suite "tui under ASan+UBSan" sh tests/tui/run.sh build/asan/flowlens
 fi
 
 echo "make check: $(( $(date +%s) - start )) s"
