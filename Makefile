@@ -9,12 +9,12 @@ VERSION   := 0.1.0
 BUILD_SHA := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 CC        ?= cc
-PKGS      := sqlite3 jansson zlib
+PKGS      := sqlite3 jansson zlib libzstd
 BUILDDIR  ?= build
 SANITIZE  ?= 0
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lzstd) -lsnappy
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread
@@ -34,7 +34,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
 
 # Debian packages: to build, to run the tests, to benchmark.
-DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev
+DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev \
+              libzstd-dev libsnappy-dev
 DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux
 DEPS_BENCH := sqlite3 nodejs npm valgrind
 
