@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "envelope.h"
 #include "format.h"
 #include "gen.h"
@@ -577,6 +578,7 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 {
 	struct writer_stats ws;
 	struct ingest ing;
+	struct archiver *archiver = NULL;
 	char *werr = NULL;
 	int i, rc = 0;
 
@@ -596,6 +598,17 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 		format_free(&ing.user_format);
 		return -1;
 	}
+	if (opt->archive && archiver_start(&archiver, opt->db_path,
+	    opt->archive, err) < 0) {
+		store_close(ing.store);
+		format_free(&ing.user_format);
+		return -1;
+	}
+	if (opt->archive && archiver == NULL) {	/* archived elsewhere */
+		fprintf(stderr, "flowlens: %s\n", *err);
+		free(*err);
+		*err = NULL;
+	}
 	ing.writer = writer_start(ing.store);
 	ing.started = now_monotonic();
 	for (i = 0; i < nsources && !ing.fatal; i++) {
@@ -609,6 +622,13 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 		ing.fatal = werr;
 	else
 		free(werr);
+	/* The archiver seals what the writer committed (archive.h). */
+	if (archiver && archiver_finish(archiver, &werr) < 0) {
+		if (ing.fatal == NULL)
+			ing.fatal = werr;
+		else
+			free(werr);
+	}
 	sum->records = ws.records;
 	sum->rejected = ws.rejected;
 	sum->skipped = ws.skipped;

@@ -523,9 +523,13 @@ build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 	enum pq_type t = w->cols[col].type;
 	size_t i, entries = 0, plain_bytes, bytes = 0, idx_bytes;
 	size_t vsize = t == PQ_INT32 ? 4 : 8;
+	uint32_t mask;
 
 	if (c->nonnull == 0)
 		return 0;
+	/* Twice the slots of the most entries this chunk can have. */
+	for (mask = 15; mask < HASH_SLOTS - 1 && mask < 2 * c->nonnull;)
+		mask = mask << 1 | 1;
 	if (w->slots == NULL) {
 		w->slots = xmalloc(HASH_SLOTS * sizeof *w->slots);
 		w->entry = xmalloc((DICT_MAX_ENTRIES + 1) *
@@ -535,7 +539,7 @@ build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 		w->idxcap = c->nonnull;
 		w->idx = xrealloc(w->idx, w->idxcap * sizeof *w->idx);
 	}
-	memset(w->slots, 0, HASH_SLOTS * sizeof *w->slots);
+	memset(w->slots, 0, (mask + 1) * sizeof *w->slots);
 	for (i = 0; i < c->nonnull; i++) {
 		const unsigned char *p = NULL;
 		size_t n = 0;
@@ -548,8 +552,7 @@ build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 		} else {
 			h = hash_int(c->ints[i]);
 		}
-		for (s = (uint32_t)h & (HASH_SLOTS - 1);;
-		    s = (s + 1) & (HASH_SLOTS - 1)) {
+		for (s = (uint32_t)h & mask;; s = (s + 1) & mask) {
 			uint32_t e = w->slots[s];
 
 			if (e == 0) {
@@ -782,6 +785,18 @@ flush_row_group(struct pq_writer *w, char **err)
 	w->total_rows += w->rows;
 	reset_buffers(w);
 	return 0;
+}
+
+size_t
+pq_buffered(const struct pq_writer *w)
+{
+	return w->buffered;
+}
+
+int
+pq_flush(struct pq_writer *w, char **err)
+{
+	return flush_row_group(w, err);
 }
 
 int

@@ -73,6 +73,12 @@ int64_t pq_rows(const struct pq_writer *w);
 /* Bytes written to the file plus bytes buffered (an estimate of the size). */
 int64_t pq_size_estimate(const struct pq_writer *w);
 
+/* Value bytes buffered for the current row group. */
+size_t pq_buffered(const struct pq_writer *w);
+
+/* Encode and write the buffered rows now, as a (smaller) row group. */
+int pq_flush(struct pq_writer *w, char **err);
+
 /*
  * Write the last row group and the footer, fsync and close.  Frees w in
  * every case.  *size gets the file size (may be NULL).
