@@ -36,7 +36,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
 # Debian packages: to build, to run the tests, to benchmark.
 DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev \
               libzstd-dev libsnappy-dev
-DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux
+DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux nodejs npm
 DEPS_BENCH := sqlite3 nodejs npm valgrind
 
 .PHONY: all run check bench deps deps-test clean unit fuzz
@@ -85,6 +85,7 @@ bench: deps all
 	@sh tests/deps.sh $(DEPS_BENCH)
 	@sh tests/bench/run.sh $(BUILDDIR)/flowlens
 	@sh tests/bench/instructions.sh $(BUILDDIR)/flowlens
+	@sh tests/bench/archive.sh $(BUILDDIR)/flowlens
 
 fuzz: deps-test
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh
