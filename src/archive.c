@@ -19,13 +19,6 @@
 #include "store.h"
 #include "util.h"
 
-#ifndef FLOWLENS_VERSION
-#define FLOWLENS_VERSION "0.0.0"
-#endif
-#ifndef FLOWLENS_BUILD
-#define FLOWLENS_BUILD "unknown"
-#endif
-
 #define READ_ROWS       16384	/* rows per read statement */
 #define MAX_OPEN_FILES  256	/* seal everything beyond this */
 #define ROW_GROUP_BYTES ((size_t)64 << 20)

@@ -22,13 +22,6 @@
 #include "sqlrewrite.h"
 #include "util.h"
 
-#ifndef FLOWLENS_VERSION
-#define FLOWLENS_VERSION "0.0.0"
-#endif
-#ifndef FLOWLENS_BUILD
-#define FLOWLENS_BUILD "unknown"
-#endif
-
 /* Exit codes (documented in the README and in --help). */
 enum {
 	EXIT_OK = 0,

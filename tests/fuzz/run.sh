@@ -34,10 +34,11 @@ build_failed() {
 	exit 1
 }
 
-if ! pkgcflags=$(pkg-config --cflags sqlite3 jansson zlib) ||
-    ! pkglibs=$(pkg-config --libs sqlite3 jansson zlib); then
-	build_failed "pkg-config cannot find sqlite3, jansson and zlib"
+if ! pkgcflags=$(pkg-config --cflags sqlite3 jansson zlib libzstd) ||
+    ! pkglibs=$(pkg-config --libs sqlite3 jansson zlib libzstd); then
+	build_failed "pkg-config cannot find sqlite3, jansson, zlib and libzstd"
 fi
+pkglibs="$pkglibs -lsnappy"
 
 if [ -n "${FUZZ_TARGETS:-}" ]; then
 	targets=$FUZZ_TARGETS
