@@ -424,10 +424,20 @@ buffered_estimate(const struct archiver *a, int64_t *rows)
 	return size;
 }
 
+/*
+ * Run sql; while the store is busy (the writer holds a long transaction on
+ * a loaded machine, beyond the 10 s busy timeout) try again, up to about
+ * two minutes: the archive waits, it does not give up.
+ */
 static int
 exec(struct archiver *a, const char *sql, char **err, const char *what)
 {
-	if (sqlite3_exec(a->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	int rc, tries = 0;
+
+	while ((rc = sqlite3_exec(a->db, sql, NULL, NULL, NULL)) ==
+	    SQLITE_BUSY && ++tries < 12)
+		;
+	if (rc != SQLITE_OK)
 		return db_fail(a, err, what);
 	return 0;
 }
@@ -610,10 +620,13 @@ check_state(struct archiver *a, char **err)
 		sql = xasprintf("UPDATE archive_state SET buffered_rows = %lld, "
 		    "open_files = %d, updated_at = %lld", (long long)rows,
 		    a->nparts, (long long)now_epoch());
-		rc = exec(a, sql, err, "cannot update archive_state");
+		/* Best effort: a busy store only delays this report. */
+		rc = sqlite3_exec(a->db, sql, NULL, NULL, NULL);
 		free(sql);
 		a->last_status = now_monotonic();
-		return rc;
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			return db_fail(a, err, "cannot update archive_state");
+		return 0;
 	}
 	return 0;
 }
