@@ -479,7 +479,7 @@ seal(struct archiver *a, char **err)
 	sqlite3_stmt *ins = NULL;
 	int64_t through, gen, *sizes, *rows;
 	char **finals;
-	int i, rc = -1, n = a->nparts;
+	int i, rc = -1, n = a->nparts, committed = 0;
 
 	if (n == 0)
 		return exec(a, "UPDATE archive_state SET flush_requested = 0 "
@@ -550,7 +550,9 @@ seal(struct archiver *a, char **err)
 		if (rc < 0)
 			goto rollback;
 	}
-	/* Committed: from here on a restart would finish the renames. */
+	/* Committed: from here on a restart would finish the renames, so the
+	 * temporary files must stay even if a rename fails. */
+	committed = 1;
 	for (i = 0; i < n; i++) {
 		if (rename(a->parts[i].temp, finals[i]) < 0) {
 			*err = xasprintf("archive: cannot rename %s: %s",
@@ -583,7 +585,7 @@ out:
 	for (i = 0; i < n; i++) {
 		if (a->parts[i].pq)
 			pq_abandon(a->parts[i].pq);
-		if (rc < 0 || a->watermark != a->cursor)
+		if (!committed)
 			unlink(a->parts[i].temp);
 		free_part(&a->parts[i]);
 		free(finals[i]);
