@@ -754,11 +754,26 @@ reset_buffers(struct pq_writer *w)
 {
 	int i;
 
+	/* Give the row group's memory back: many writers may be open (one per
+	 * partition), and only the ones receiving rows should hold any. */
+	w->defcap = 1024;
 	for (i = 0; i < w->ncols; i++) {
-		memset(w->cb[i].defs, 0, w->defcap / 8);
-		w->cb[i].nonnull = 0;
-		sbuf_reset(&w->cb[i].plain);
+		struct colbuf *c = &w->cb[i];
+
+		free(c->defs);
+		c->defs = xcalloc(w->defcap / 8, 1);
+		free(c->ints);
+		free(c->offs);
+		c->ints = NULL;
+		c->offs = NULL;
+		c->cap = c->nonnull = 0;
+		sbuf_free(&c->plain);
 	}
+	free(w->scratch);
+	free(w->idx);
+	w->scratch = NULL;
+	w->idx = NULL;
+	w->idxcap = 0;
 	w->rows = 0;
 	w->buffered = 0;
 }
