@@ -172,6 +172,7 @@ struct part {
 struct archiver {
 	struct store          *store;
 	sqlite3               *db;
+	sqlite3               *rdb;	/* reads of flow_logs (no mutex) */
 	struct archive_options o;
 	char                  *root;
 	char                  *created_by;
@@ -359,10 +360,13 @@ read_rows(struct archiver *a, int *n, char **err)
 			sbuf_printf(&sql, ", \"%s\"", cols[c].name);
 		sbuf_printf(&sql, " FROM flow_logs WHERE rowid > ? ORDER BY "
 		    "rowid LIMIT %d", READ_ROWS);
-		rc = sqlite3_prepare_v2(a->db, sql.data, -1, &a->read, NULL);
+		rc = sqlite3_prepare_v2(a->rdb, sql.data, -1, &a->read, NULL);
 		sbuf_free(&sql);
-		if (rc != SQLITE_OK)
-			return db_fail(a, err, "cannot read flow_logs");
+		if (rc != SQLITE_OK) {
+			*err = xasprintf("archive: cannot read flow_logs: %s",
+			    sqlite3_errmsg(a->rdb));
+			return -1;
+		}
 	}
 	sqlite3_bind_int64(a->read, 1, a->cursor);
 	while ((rc = sqlite3_step(a->read)) == SQLITE_ROW) {
@@ -381,8 +385,11 @@ read_rows(struct archiver *a, int *n, char **err)
 		(*n)++;
 	}
 	sqlite3_reset(a->read);
-	if (rc != SQLITE_DONE)
-		return db_fail(a, err, "cannot read flow_logs");
+	if (rc != SQLITE_DONE) {
+		*err = xasprintf("archive: cannot read flow_logs: %s",
+		    sqlite3_errmsg(a->rdb));
+		return -1;
+	}
 	return 0;
 }
 
@@ -771,6 +778,8 @@ free_archiver(struct archiver *a)
 	abandon_parts(a);
 	free(a->parts);
 	sqlite3_finalize(a->read);
+	if (a->rdb)
+		sqlite3_close(a->rdb);
 	if (a->store)
 		store_close(a->store);
 	if (a->lockfd >= 0)
@@ -815,6 +824,17 @@ prepare(struct archiver **out, const char *db_path,
 		return -1;
 	}
 	a->db = store_db(a->store);
+	/* The rows are read on a connection of their own, used by this thread
+	 * only, so without SQLite's per-call mutex (a third of the reading
+	 * cost with 41 columns per row). */
+	if (sqlite3_open_v2(db_path, &a->rdb, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*err = xasprintf("archive: cannot open %s: %s", db_path,
+		    sqlite3_errmsg(a->rdb));
+		free_archiver(a);
+		return -1;
+	}
+	sqlite3_busy_timeout(a->rdb, 10000);
 	if (read_state(a, &a->watermark, &a->generation, NULL, err) < 0 ||
 	    recover(a, err) < 0 || apply_retention(a, err) < 0) {
 		free_archiver(a);
