@@ -26,6 +26,20 @@ static const struct pq_column edge_cols[] = {
 	{ "many", PQ_INT32 },
 };
 
+/* Close w (if any) and report; 0 when the file is complete. */
+static int
+finish(struct pq_writer *w, char *path, char *err)
+{
+	if (w && pq_close(w, NULL, &err) == 0) {
+		free(path);
+		return 0;
+	}
+	fprintf(stderr, "pqgen: %s: %s\n", path, err ? err : "?");
+	free(path);
+	free(err);
+	return 1;
+}
+
 static int
 vector(const char *dir, enum pq_codec codec)
 {
@@ -47,13 +61,9 @@ vector(const char *dir, enum pq_codec codec)
 		if (pq_end_row(w, &err) < 0)
 			goto fail;
 	}
-	if (pq_close(w, NULL, &err) < 0)
-		goto fail;
-	free(path);
-	return 0;
+	return finish(w, path, NULL);
 fail:
-	fprintf(stderr, "pqgen: %s\n", err);
-	return 1;
+	return finish(NULL, path, err);
 }
 
 static int
@@ -89,13 +99,9 @@ edge(const char *dir, enum pq_codec codec, FILE *tsv)
 		if (pq_end_row(w, &err) < 0)
 			goto fail;
 	}
-	if (pq_close(w, NULL, &err) < 0)
-		goto fail;
-	free(path);
-	return 0;
+	return finish(w, path, NULL);
 fail:
-	fprintf(stderr, "pqgen: %s\n", err);
-	return 1;
+	return finish(NULL, path, err);
 }
 
 int
