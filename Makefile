@@ -13,12 +13,12 @@ VERSION   := 0.1.0
 BUILD_SHA := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 CC        ?= cc
-PKGS      := sqlite3 jansson zlib libcurl libcrypto libmicrohttpd ncursesw
+PKGS      := sqlite3 jansson zlib libcurl libcrypto libmicrohttpd ncursesw libzstd
 BUILDDIR  ?= build
 SANITIZE  ?= 0
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lcurl -lcrypto -lmicrohttpd -lncursesw -ltinfo)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lcurl -lcrypto -lmicrohttpd -lncursesw -ltinfo -lzstd) -lsnappy
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread
@@ -44,7 +44,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
 
 # Debian packages: to build, to run the tests, to benchmark.
 DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev \
-              libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libncurses-dev
+              libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libncurses-dev \
+              libzstd-dev libsnappy-dev
 DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux nodejs npm curl openssl python3
 DEPS_SCREENSHOTS := tmux python3 python3-pil fonts-dejavu-core
 DEPS_BENCH := sqlite3 nodejs npm valgrind tmux
@@ -111,6 +112,7 @@ bench: deps all
 	@sh tests/bench/cwlogs.sh $(BUILDDIR)/flowlens
 	@sh tests/bench/firehose.sh $(BUILDDIR)/flowlens
 	@sh tests/tui/bench.sh $(BUILDDIR)/flowlens
+	@sh tests/bench/archive.sh $(BUILDDIR)/flowlens
 
 fuzz: deps-test
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh

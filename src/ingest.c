@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "cwlogs.h"
 #include "envelope.h"
 #include "firehose.h"
@@ -884,6 +885,7 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 	struct live_thread *live;
 	struct writer_stats ws;
 	struct ingest ing;
+	struct archiver *archiver = NULL;
 	char *werr = NULL;
 	int i, nlive = 0, rc = 0;
 
@@ -907,6 +909,18 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 		store_close(ing.store);
 		format_free(&ing.user_format);
 		return -1;
+	}
+	if (opt->archive && archiver_start(&archiver, opt->db_path,
+	    opt->archive, err) < 0) {
+		store_close(ing.ctl);
+		store_close(ing.store);
+		format_free(&ing.user_format);
+		return -1;
+	}
+	if (opt->archive && archiver == NULL) {	/* archived elsewhere */
+		fprintf(stderr, "flowlens: %s\n", *err);
+		free(*err);
+		*err = NULL;
 	}
 	pthread_mutex_init(&ing.lock, NULL);
 	ing.writer = writer_start(ing.store);
@@ -942,6 +956,13 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 		ing.fatal = werr;
 	else
 		free(werr);
+	/* The archiver seals what the writer committed (archive.h). */
+	if (archiver && archiver_finish(archiver, &werr) < 0) {
+		if (ing.fatal == NULL)
+			ing.fatal = werr;
+		else
+			free(werr);
+	}
 	sum->records = ws.records;
 	sum->rejected = ws.rejected;
 	sum->skipped = ws.skipped;

@@ -10,12 +10,17 @@
  *     unchanged files add nothing, grown files add only what is new, a
  *     different file at the same path is read from the start;
  *   - `-` (stdin) and `demo:` are read from the start every time.
+ * With opt->archive, an archiver thread turns committed rows into Parquet
+ * beside the writer and seals everything committed before ingest_run
+ * returns (archive.h).
  */
 #ifndef FLOWLENS_INGEST_H
 #define FLOWLENS_INGEST_H
 
 #include <signal.h>
 #include <stdint.h>
+
+struct archive_options;
 
 struct ingest_options {
 	const char *db_path;	/* store to write */
@@ -35,6 +40,8 @@ struct ingest_options {
 	const char *tls_cert;	/* --tls-cert: PEM certificate chain file */
 	const char *tls_key;	/* --tls-key: PEM private key file */
 	const char *firehose_key_file;	/* --firehose-access-key-file */
+	/* The Parquet archive to keep (archive.h), or NULL for none. */
+	const struct archive_options *archive;
 	/* Set asynchronously (signal handler) to stop at the next unit. */
 	volatile sig_atomic_t *stop;
 };

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "canned.h"
 #include "gen.h"
 #include "ingest.h"
@@ -23,13 +24,6 @@
 #include "sqlrewrite.h"
 #include "tui.h"
 #include "util.h"
-
-#ifndef FLOWLENS_VERSION
-#define FLOWLENS_VERSION "0.0.0"
-#endif
-#ifndef FLOWLENS_BUILD
-#define FLOWLENS_BUILD "unknown"
-#endif
 
 /* Exit codes (documented in the README and in --help). */
 enum {
@@ -76,6 +70,8 @@ static const char usage_main[] =
 "  query SQL            run read-only SQL (or --canned NAME, --file F)\n"
 "  canned               list the canned queries\n"
 "  gen                  write realistic synthetic flow logs to stdout\n"
+"  archive status|flush the Parquet archive: report, or seal what is buffered\n"
+"  ddl --location S3URI print the Athena CREATE EXTERNAL TABLE for the archive\n"
 "  help [COMMAND]       show help for a command\n"
 "\n"
 "The store is --db PATH, else $FLOWLENS_DB, else\n"
@@ -89,7 +85,10 @@ static const char usage_ingest[] =
 "                       [--quiet] [--no-progress] [--profile NAME]\n"
 "                       [--region REGION] [--endpoint-url URL]\n"
 "                       [--firehose-access-key-file FILE]\n"
-"                       [--tls-cert FILE --tls-key FILE] SOURCE...\n"
+"                       [--tls-cert FILE --tls-key FILE]\n"
+"                       [--archive DIR | --no-archive] [--archive-codec C]\n"
+"                       [--archive-max-bytes N] [--archive-max-age D]\n"
+"                       [--retention D] SOURCE...\n"
 "\n"
 "Read flow-log records into the store, exactly once.  SOURCE is:\n"
 "  PATH        a file: plain text or gzip (detected by content, several\n"
@@ -148,6 +147,20 @@ static const char usage_ingest[] =
 "                     https:// URLs: use these, or a TLS proxy in front)\n"
 "  --no-progress      no live progress line (default: on a terminal)\n"
 "  -q, --quiet        no summary line\n"
+"  --archive DIR      keep the Parquet archive in DIR (default: the store\n"
+"                     path + \".archive\", next to the store)\n"
+"  --no-archive       do not archive\n"
+"  --archive-codec C  zstd (default), gzip, snappy or none\n"
+"  --archive-max-bytes N  seal files at about N bytes (default 128M;\n"
+"                     K, M, G suffixes)\n"
+"  --archive-max-age D    seal files when their oldest row is D old\n"
+"                     (default 15m; s, m, h, d suffixes)\n"
+"  --retention D      delete store rows older than D once archived\n"
+"\n"
+"Committed records are archived as Parquet files in AWS's Hive layout\n"
+"(DIR/AWSLogs/aws-account-id=A/aws-service=vpcflowlogs/aws-region=R/\n"
+"year=Y/month=M/day=D/hour=H/); everything committed is sealed before\n"
+"ingest exits.  See 'flowlens archive --help'.\n"
 "\n"
 "A file already read is skipped if unchanged; if it grew, only the new\n"
 "records are read; a different file at the same path is read as new.\n"
@@ -181,6 +194,30 @@ static const char usage_query[] =
 "\n"
 "Exit: 0 success, 1 SQL error (message names the position), 2 usage\n"
 "error, 130 interrupted (Ctrl-C cancels a running query).\n";
+
+static const char usage_archive[] =
+"usage: flowlens archive [--db PATH] [--archive DIR] [--archive-codec C]\n"
+"                        status | flush\n"
+"\n"
+"  status   sealed files, rows and bytes; rows not archived yet; whether an\n"
+"           archiver is running and what it has buffered\n"
+"  flush    seal everything buffered now: asks the running archiver (an\n"
+"           ingest on the same store) to seal, or, if none runs, archives\n"
+"           every committed row not archived yet and seals it here\n"
+"\n"
+"The archive is --archive DIR, else the store path + \".archive\".\n"
+"Exit: 0 success, 1 error, 2 usage error.\n";
+
+static const char usage_ddl[] =
+"usage: flowlens ddl --location s3://BUCKET/PREFIX/ [--table NAME]\n"
+"                    [--duckdb DIR]\n"
+"\n"
+"Print the Athena CREATE EXTERNAL TABLE for an archive uploaded to\n"
+"LOCATION (the folder holding AWSLogs/): the archive's columns and\n"
+"Parquet types (protocol int, start/end bigint), every name quoted, and\n"
+"partition projection for aws-account-id and aws-region (injected: give\n"
+"them in WHERE), year, month, day and hour.  --duckdb DIR prints the\n"
+"equivalent DuckDB view over a local archive instead.\n";
 
 static const char usage_canned[] =
 "usage: flowlens canned [--sql NAME]\n"
@@ -241,6 +278,54 @@ print_summary(const struct ingest_summary *s)
 	fputc('\n', stderr);
 }
 
+/* Parse "128M"-style sizes: a number with an optional K, M or G suffix. */
+static int
+parse_size(const char *text, int64_t *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (end == text || errno || v <= 0)
+		return -1;
+	switch (*end) {
+	case 'K': case 'k': v *= 1024; end++; break;
+	case 'M': case 'm': v *= 1024 * 1024; end++; break;
+	case 'G': case 'g': v *= 1024 * 1024 * 1024; end++; break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v > 1e15)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* One of the archive options shared by ingest and archive; 0 or -1. */
+static int
+archive_option(struct archive_options *ao, int c, const char *arg)
+{
+	int codec;
+
+	switch (c) {
+	case 'C':
+		if ((codec = pq_codec_parse(arg)) < 0)
+			return -1;
+		ao->codec = (enum pq_codec)codec;
+		return 0;
+	case 'B':
+		return parse_size(arg, &ao->max_bytes);
+	case 'G':
+		return parse_duration(arg, &ao->max_age) < 0 ||
+		    ao->max_age <= 0 ? -1 : 0;
+	case 'T':
+		return parse_duration(arg, &ao->retention) < 0 ||
+		    ao->retention <= 0 ? -1 : 0;
+	}
+	return -1;
+}
+
 static int
 cmd_ingest(int argc, char **argv)
 {
@@ -254,19 +339,27 @@ cmd_ingest(int argc, char **argv)
 		{ "endpoint-url", required_argument, NULL, 'e' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "firehose-access-key-file", required_argument, NULL, 'K' },
-		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-cert", required_argument, NULL, 'S' },
 		{ "tls-key", required_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "archive", required_argument, NULL, 'A' },
+		{ "no-archive", no_argument, NULL, 'N' },
+		{ "archive-codec", required_argument, NULL, 'C' },
+		{ "archive-max-bytes", required_argument, NULL, 'B' },
+		{ "archive-max-age", required_argument, NULL, 'G' },
+		{ "retention", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ingest_options opt;
 	struct ingest_summary sum;
-	const char *db = NULL;
-	char *path, *err = NULL;
-	int c, no_progress = 0, rc;
+	struct archive_options ao;
+	const char *db = NULL, *archive_dir = NULL;
+	char *path, *err = NULL, *dir = NULL;
+	int c, no_progress = 0, rc, no_archive = 0;
 
 	memset(&opt, 0, sizeof opt);
+	archive_options_init(&ao);
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
@@ -278,13 +371,24 @@ cmd_ingest(int argc, char **argv)
 		case 'e': opt.aws_endpoint_url = optarg; break;
 		case 'P': no_progress = 1; break;
 		case 'K': opt.firehose_key_file = optarg; break;
-		case 'C': opt.tls_cert = optarg; break;
+		case 'S': opt.tls_cert = optarg; break;
 		case 'k': opt.tls_key = optarg; break;
 		case 'q': opt.quiet = 1; break;
+		case 'A': archive_dir = optarg; break;
+		case 'N': no_archive = 1; break;
+		case 'C': case 'B': case 'G': case 'T':
+			if (archive_option(&ao, c, optarg) < 0)
+				return usage_error(usage_ingest, "bad value "
+				    "\"%s\" (see the archive options)", optarg);
+			break;
 		case 'h': fputs(usage_ingest, stdout); return EXIT_OK;
 		default: fputs(usage_ingest, stderr); return EXIT_USAGE;
 		}
 	}
+	if (no_archive && (archive_dir || ao.retention))
+		return usage_error(usage_ingest, "--no-archive excludes "
+		    "--archive and --retention (retention deletes only "
+		    "archived rows)%s", "");
 	if (optind == argc)
 		return usage_error(usage_ingest, "ingest needs at least one "
 		    "SOURCE (a file, - for stdin, or demo:)%s", "");
@@ -303,6 +407,12 @@ cmd_ingest(int argc, char **argv)
 		return EXIT_FAILURE_;
 	}
 	opt.db_path = path;
+	if (!no_archive) {
+		dir = archive_dir ? xstrdup(archive_dir) :
+		    archive_default_dir(path);
+		ao.dir = dir;
+		opt.archive = &ao;
+	}
 	opt.progress = !no_progress && isatty(STDERR_FILENO);
 	opt.stop = &stop_requested;
 	install_signals();
@@ -313,11 +423,13 @@ cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "flowlens: %s\n", err);
 		free(err);
 		free(path);
+		free(dir);
 		return usage ? EXIT_USAGE : EXIT_FAILURE_;
 	}
 	if (!opt.quiet)
 		print_summary(&sum);
 	free(path);
+	free(dir);
 	if (sum.interrupted)
 		return EXIT_INTERRUPTED;
 	return sum.failed ? EXIT_FAILURE_ : EXIT_OK;
@@ -580,6 +692,106 @@ cmd_gen(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int
+cmd_archive(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "archive", required_argument, NULL, 'A' },
+		{ "archive-codec", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct archive_options ao;
+	const char *db = NULL, *archive_dir = NULL;
+	char *path, *dir, *err = NULL;
+	int c, rc;
+
+	archive_options_init(&ao);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'A': archive_dir = optarg; break;
+		case 'C':
+			if (archive_option(&ao, c, optarg) < 0)
+				return usage_error(usage_archive, "unknown "
+				    "--archive-codec \"%s\"", optarg);
+			break;
+		case 'h': fputs(usage_archive, stdout); return EXIT_OK;
+		default: fputs(usage_archive, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc || (strcmp(argv[optind], "status") != 0 &&
+	    strcmp(argv[optind], "flush") != 0))
+		return usage_error(usage_archive, "archive needs one of: "
+		    "status, flush%s", "");
+	path = paths_db(db);
+	dir = archive_dir ? xstrdup(archive_dir) : archive_default_dir(path);
+	ao.dir = dir;
+	if (strcmp(argv[optind], "status") == 0) {
+		rc = archive_status(path, dir, stdout, &err);
+	} else {
+		install_signals();
+		rc = archive_flush(path, &ao, 60, &err);
+		if (rc == 0)
+			rc = archive_status(path, dir, stdout, &err);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "flowlens: %s\n", err);
+		free(err);
+	}
+	free(path);
+	free(dir);
+	return rc < 0 ? EXIT_FAILURE_ : EXIT_OK;
+}
+
+static int
+cmd_ddl(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "location", required_argument, NULL, 'l' },
+		{ "table", required_argument, NULL, 't' },
+		{ "duckdb", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *location = NULL, *table = "vpc_flow_logs", *duck = NULL;
+	char *ddl;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': location = optarg; break;
+		case 't': table = optarg; break;
+		case 'D': duck = optarg; break;
+		case 'h': fputs(usage_ddl, stdout); return EXIT_OK;
+		default: fputs(usage_ddl, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_error(usage_ddl, "unexpected argument \"%s\"",
+		    argv[optind]);
+	if (strspn(table, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+	    strlen(table) || *table == '\0')
+		return usage_error(usage_ddl, "--table \"%s\": use lower-case "
+		    "letters, digits and _", table);
+	if (duck) {
+		if (strchr(duck, '\'') != NULL)
+			return usage_error(usage_ddl, "--duckdb \"%s\": no "
+			    "quotes in the path, please", duck);
+		ddl = archive_ddl_duckdb(duck, table);
+	} else {
+		if (location == NULL || strncmp(location, "s3://", 5) != 0 ||
+		    strchr(location, '\'') != NULL)
+			return usage_error(usage_ddl, "ddl needs --location "
+			    "s3://BUCKET/PREFIX/%s", "");
+		ddl = archive_ddl(location, table);
+	}
+	fputs(ddl, stdout);
+	free(ddl);
+	return EXIT_OK;
+}
+
 struct command {
 	const char *name;
 	int       (*run)(int, char **);
@@ -591,6 +803,8 @@ static const struct command commands[] = {
 	{ "query", cmd_query, usage_query },
 	{ "canned", cmd_canned, usage_canned },
 	{ "gen", cmd_gen, usage_gen },
+	{ "archive", cmd_archive, usage_archive },
+	{ "ddl", cmd_ddl, usage_ddl },
 };
 
 static const struct command *

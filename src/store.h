@@ -9,6 +9,10 @@
  *   ingest_state   one row per source identity, with its checkpoint
  *   ingest_errors  one row per rejected unit, with location, reason and raw
  *   firehose_requests  one row per committed Firehose delivery (requestId)
+ *   archive_files  one row per sealed Parquet file: which rows it holds
+ *                  (rowids after_rowid < r <= through_rowid of its
+ *                  account, region and hour), see archive.h
+ *   archive_state  the archive's watermark and requests (one row)
  *   meta           schema version
  * The writer connection runs in WAL mode with synchronous=FULL: a committed
  * batch survives a crash of the process or of the machine.  A `struct store`
@@ -66,7 +70,8 @@ int store_source_create(struct store *s, const char *source, const char *kind,
 
 /*
  * Forget a source identity: delete its records (and their metric
- * contributions), errors and checkpoint in one transaction.  Used to force a
+ * contributions), errors and checkpoint in one transaction; the archive's
+ * watermark is lowered below any rowid SQLite may reuse.  Used to force a
  * re-read without duplicating anything.
  */
 int store_source_forget(struct store *s, int64_t id, char **err);

@@ -11,6 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Version and build, from the Makefile (fallbacks for other builds). */
+#ifndef FLOWLENS_VERSION
+#define FLOWLENS_VERSION "0.0.0"
+#endif
+#ifndef FLOWLENS_BUILD
+#define FLOWLENS_BUILD "unknown"
+#endif
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Allocate or die; never return NULL. */

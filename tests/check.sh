@@ -2,10 +2,11 @@
 # check.sh - everything `make check` runs, in order:
 #   1. builds: gcc and clang with -Wall -Wextra -Werror, and an ASan+UBSan build
 #   2. unit tests (tests/unit), golden CLI tests (tests/golden), the kill -9
-#      durability test (tests/crash.sh), the AWS sources against loopback
-#      stand-ins (tests/aws), the Firehose endpoint over HTTP
-#      (tests/firehose), the terminal UI in tmux (tests/tui), the fuzz
-#      targets for a short fixed time (tests/fuzz)
+#      durability test (tests/crash.sh), the Parquet archive read back by
+#      DuckDB and hyparquet and its kill -9 test (tests/archive), the AWS
+#      sources against loopback stand-ins (tests/aws), the Firehose endpoint
+#      over HTTP (tests/firehose), the terminal UI in tmux (tests/tui), the
+#      fuzz targets for a short fixed time (tests/fuzz)
 #   3. unit, golden, Firehose and UI tests again under ASan+UBSan
 # Each suite prints "N passed, N failed"; this script adds them up and ends
 # with the total in the same form.  Exit status is non-zero on any failure.
@@ -91,6 +92,8 @@ run_suite "crash (kill -9)" sh tests/crash.sh build/flowlens
 run_suite "aws (cwlogs:, s3://, credentials; loopback stand-ins)" sh tests/aws/run.sh build/flowlens
 run_suite "firehose (HTTP, TLS, kill -9)" sh tests/firehose/run.sh build/flowlens
 run_suite "tui (tmux)" sh tests/tui/run.sh build/flowlens
+run_suite "archive (Parquet read back by DuckDB, hyparquet)" sh tests/archive/run.sh build/flowlens
+run_suite "archive crash (kill -9)" sh tests/archive/crash.sh build/flowlens
 run_suite "fuzz (${FUZZ_SECONDS:=10} s each)" env FUZZ_SECONDS="$FUZZ_SECONDS" sh tests/fuzz/run.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

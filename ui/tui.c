@@ -27,6 +27,7 @@
 
 #include "app.h"
 #include "canned.h"
+#include "archive.h"
 #include "filter.h"
 #include "ingest.h"
 #include "paths.h"
@@ -63,6 +64,8 @@ const char tui_usage[] =
 "  --profile, --region, --endpoint-url, --firehose-access-key-file,\n"
 "  --tls-cert, --tls-key\n"
 "                     as for 'flowlens ingest' (AWS and Firehose SOURCEs)\n"
+"  --no-archive       do not keep the Parquet archive of what SOURCEs add\n"
+"                     (default: archived next to the store, as by ingest)\n"
 "  --bench-log FILE   on exit, write frame timings to FILE (make bench)\n"
 "\n"
 "Keys: ? shows the keys of the current screen; q quits.\n"
@@ -399,6 +402,7 @@ struct tui_options {
 	/* Passed to the ingest of SOURCEs, as for 'flowlens ingest'. */
 	const char *aws_profile, *aws_region, *aws_endpoint_url;
 	const char *firehose_key_file, *tls_cert, *tls_key;
+	int         no_archive;	/* --no-archive */
 };
 
 static int
@@ -422,6 +426,7 @@ parse_options(int argc, char **argv, struct tui_options *o)
 		{ "firehose-access-key-file", required_argument, NULL, 'K' },
 		{ "tls-cert", required_argument, NULL, 'T' },
 		{ "tls-key", required_argument, NULL, 'k' },
+		{ "no-archive", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -448,6 +453,7 @@ parse_options(int argc, char **argv, struct tui_options *o)
 		case 'K': o->firehose_key_file = optarg; break;
 		case 'T': o->tls_cert = optarg; break;
 		case 'k': o->tls_key = optarg; break;
+		case 'n': o->no_archive = 1; break;
 		case 'h': fputs(tui_usage, stdout); exit(0);
 		default:
 			fputs("Run 'flowlens --help' for usage.\n", stderr);
@@ -670,8 +676,10 @@ tui_main(int argc, char **argv)
 	static struct bench bench;
 	struct tui_options o;
 	struct ingest_job job;
+	struct archive_options archive;
 	struct app *a;
 	char *path, *err = NULL, *log_path = NULL, *cfgtext;
+	char *archive_dir = NULL;
 	int saved_stderr, i, fl;
 
 	bench.start = now_monotonic();
@@ -767,6 +775,11 @@ tui_main(int argc, char **argv)
 		job.opt.firehose_key_file = o.firehose_key_file;
 		job.opt.tls_cert = o.tls_cert;
 		job.opt.tls_key = o.tls_key;
+		if (!o.no_archive) {
+			archive_options_init(&archive);
+			archive.dir = archive_dir = archive_default_dir(path);
+			job.opt.archive = &archive;
+		}
 		job.opt.stop = &ingest_stop;
 		job.sources = argv + optind;
 		job.nsources = argc - optind;
@@ -793,6 +806,7 @@ tui_main(int argc, char **argv)
 	free(a->snap);
 	sql_free(a);
 	free(log_path);
+	free(archive_dir);
 	free(path);
 	free(a);
 	close(wake_pipe[0]);

@@ -34,10 +34,11 @@ build_failed() {
 	exit 1
 }
 
-if ! pkgcflags=$(pkg-config --cflags sqlite3 jansson zlib libcurl libcrypto libmicrohttpd) ||
-    ! pkglibs=$(pkg-config --libs sqlite3 jansson zlib libcurl libcrypto libmicrohttpd); then
-	build_failed "pkg-config cannot find sqlite3, jansson, zlib, libcurl, libcrypto and libmicrohttpd"
+if ! pkgcflags=$(pkg-config --cflags sqlite3 jansson zlib libcurl libcrypto libmicrohttpd libzstd) ||
+    ! pkglibs=$(pkg-config --libs sqlite3 jansson zlib libcurl libcrypto libmicrohttpd libzstd); then
+	build_failed "pkg-config cannot find sqlite3, jansson, zlib, libcurl, libcrypto, libmicrohttpd and libzstd"
 fi
+pkglibs="$pkglibs -lsnappy"
 
 if [ -n "${FUZZ_TARGETS:-}" ]; then
 	targets=$FUZZ_TARGETS

@@ -1,0 +1,1103 @@
+/*
+ * archive.c - see archive.h.
+ */
+#include "archive.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "field.h"
+#include "paths.h"
+#include "store.h"
+#include "util.h"
+
+#define READ_ROWS       16384	/* rows per read statement */
+#define MAX_OPEN_FILES  256	/* seal everything beyond this */
+#define ROW_GROUP_BYTES ((size_t)64 << 20)
+/* All open files together buffer at most this; beyond it the largest
+ * buffer is written out as a row group. */
+#define BUFFER_BYTES    ((size_t)192 << 20)
+#define TEMP_PREFIX     ".tmp-flowlens-"
+
+/* ------------------------------------------------------------ columns */
+
+static struct pq_column columns[FLOW_COL_COUNT + 1];
+static pthread_once_t columns_once = PTHREAD_ONCE_INIT;
+
+static void
+init_columns(void)
+{
+	int c;
+
+	for (c = 0; c < FLOW_COL_COUNT; c++) {
+		const struct field_def *f = field_for_column(c);
+
+		columns[c].name = f->column;
+		columns[c].type = f->type == FIELD_INT32 ? PQ_INT32 :
+		    f->type == FIELD_INT64 || f->type == FIELD_TIME ?
+		    PQ_INT64 : PQ_STRING;
+	}
+	columns[FLOW_COL_COUNT].name = "extra";
+	columns[FLOW_COL_COUNT].type = PQ_STRING;
+}
+
+const struct pq_column *
+archive_columns(int *n)
+{
+	pthread_once(&columns_once, init_columns);
+	*n = FLOW_COL_COUNT + 1;
+	return columns;
+}
+
+char *
+archive_default_dir(const char *db_path)
+{
+	return xasprintf("%s.archive", db_path);
+}
+
+void
+archive_options_init(struct archive_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->codec = PQ_ZSTD;
+	o->max_bytes = ARCHIVE_MAX_BYTES;
+	o->max_age = ARCHIVE_MAX_AGE;
+}
+
+/* ------------------------------------------------------------ files */
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static char *
+dir_of(const char *path)
+{
+	char *d = xstrdup(path), *p = strrchr(d, '/');
+
+	if (p && p != d)
+		*p = '\0';
+	return d;
+}
+
+/* Create dir and its parents, fsyncing each parent that got a new entry. */
+static int
+make_dirs(const char *dir, char **err)
+{
+	char *probe = xasprintf("%s/x", dir), *p;
+	struct stat st;
+	int rc;
+
+	if (stat(dir, &st) == 0) {
+		free(probe);
+		return 0;
+	}
+	rc = paths_make_parent(probe, err);
+	free(probe);
+	if (rc < 0)
+		return -1;
+	/* Make the new directory entries durable, bottom up. */
+	p = xstrdup(dir);
+	while (strchr(p + 1, '/')) {
+		char *up = dir_of(p);
+
+		fsync_dir(up);
+		free(p);
+		p = up;
+	}
+	free(p);
+	return 0;
+}
+
+/* A partition value safe in a path: [A-Za-z0-9._-], else '_'. */
+static char *
+hive_value(const unsigned char *s, size_t n)
+{
+	char *v;
+	size_t i;
+
+	if (s == NULL || n == 0)
+		return xstrdup(ARCHIVE_PLACEHOLDER);
+	v = xstrndup((const char *)s, n);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_'))
+			v[i] = '_';
+	}
+	return v;
+}
+
+static uint32_t
+random_token(void)
+{
+	uint32_t r = 0;
+	int fd = open("/dev/urandom", O_RDONLY);
+
+	if (fd >= 0) {
+		if (read(fd, &r, sizeof r) != (ssize_t)sizeof r)
+			r = 0;
+		close(fd);
+	}
+	return r ^ (uint32_t)getpid() ^ (uint32_t)time(NULL);
+}
+
+/* ------------------------------------------------------------ archiver */
+
+struct part {
+	char              *account, *region;
+	int64_t            hour;	/* epoch of the UTC hour */
+	char              *dir, *temp;
+	struct pq_writer  *pq;
+};
+
+struct archiver {
+	struct store          *store;
+	sqlite3               *db;
+	sqlite3               *rdb;	/* reads of flow_logs (no mutex) */
+	struct archive_options o;
+	char                  *root;
+	char                  *created_by;
+	int                    lockfd;
+	sqlite3_stmt          *read;
+	pthread_t              thread;
+	pthread_mutex_t        mu;
+	pthread_cond_t         cv;
+	int                    finishing;	/* under mu */
+	char                  *error;
+	int64_t                watermark;	/* archived_through */
+	int64_t                cursor;		/* last rowid buffered */
+	int64_t                generation;
+	struct part           *parts;
+	int                    nparts;
+	uint32_t               token;		/* names of this seal cycle */
+	double                 oldest;		/* when the first row came */
+	double                 last_check, last_status;
+	int64_t                sealed_rows, sealed_files;	/* under mu */
+};
+
+static int
+db_fail(struct archiver *a, char **err, const char *what)
+{
+	*err = xasprintf("archive: %s: %s", what, sqlite3_errmsg(a->db));
+	return -1;
+}
+
+static int
+read_state(struct archiver *a, int64_t *through, int64_t *gen, int *flush,
+    char **err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(a->db, "SELECT archived_through, generation, "
+	    "flush_requested FROM archive_state WHERE id = 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return db_fail(a, err, "cannot read archive_state");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*through = sqlite3_column_int64(st, 0);
+		*gen = sqlite3_column_int64(st, 1);
+		if (flush)
+			*flush = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(a, err, "cannot read archive_state");
+	return 0;
+}
+
+static void
+free_part(struct part *p)
+{
+	free(p->account);
+	free(p->region);
+	free(p->dir);
+	free(p->temp);
+}
+
+/* Drop every open file (not sealed: its rows will be read again). */
+static void
+abandon_parts(struct archiver *a)
+{
+	int i;
+
+	for (i = 0; i < a->nparts; i++) {
+		pq_abandon(a->parts[i].pq);
+		unlink(a->parts[i].temp);
+		free_part(&a->parts[i]);
+	}
+	a->nparts = 0;
+	a->cursor = a->watermark;
+}
+
+static struct part *
+open_part(struct archiver *a, char *account, char *region, int64_t hour,
+    char **err)
+{
+	struct pq_options po;
+	struct part *p;
+	struct tm tm;
+	time_t t = (time_t)hour;
+	int ncols;
+	const struct pq_column *cols = archive_columns(&ncols);
+
+	if (a->nparts == 0) {
+		a->token = random_token();
+		a->oldest = now_monotonic();
+	}
+	a->parts = xrealloc(a->parts, (size_t)(a->nparts + 1) *
+	    sizeof *a->parts);
+	p = &a->parts[a->nparts];
+	memset(p, 0, sizeof *p);
+	p->account = account;
+	p->region = region;
+	p->hour = hour;
+	gmtime_r(&t, &tm);
+	p->dir = xasprintf("%s/AWSLogs/aws-account-id=%s/aws-service="
+	    "vpcflowlogs/aws-region=%s/year=%04d/month=%02d/day=%02d/"
+	    "hour=%02d", a->root, account, region, tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour);
+	p->temp = xasprintf("%s/" TEMP_PREFIX "%lld-%08x-%d.parquet", p->dir,
+	    (long long)a->watermark, a->token, a->nparts);
+	memset(&po, 0, sizeof po);
+	po.codec = a->o.codec;
+	po.row_group_bytes = ROW_GROUP_BYTES;
+	po.created_by = a->created_by;
+	if (make_dirs(p->dir, err) < 0 ||
+	    pq_open(&p->pq, p->temp, cols, ncols, &po, err) < 0) {
+		free_part(p);
+		return NULL;
+	}
+	a->nparts++;
+	return p;
+}
+
+/* The open file for this row's partition (opening it if needed). */
+static struct part *
+part_for(struct archiver *a, sqlite3_stmt *st, char **err)
+{
+	const unsigned char *acc = sqlite3_column_text(st, 1 + COL_ACCOUNT_ID);
+	size_t accn = (size_t)sqlite3_column_bytes(st, 1 + COL_ACCOUNT_ID);
+	const unsigned char *reg = sqlite3_column_text(st, 1 + COL_REGION);
+	size_t regn = (size_t)sqlite3_column_bytes(st, 1 + COL_REGION);
+	int64_t start = sqlite3_column_int64(st, 1 + COL_START), hour;
+	char *account, *region;
+	int i;
+
+	if (start < 0)
+		start = 0;
+	hour = start - start % 3600;
+	account = hive_value(acc, accn);
+	region = hive_value(reg, regn);
+	for (i = a->nparts - 1; i >= 0; i--) {
+		struct part *p = &a->parts[i];
+
+		if (p->hour == hour && strcmp(p->account, account) == 0 &&
+		    strcmp(p->region, region) == 0) {
+			free(account);
+			free(region);
+			return p;
+		}
+	}
+	return open_part(a, account, region, hour, err);
+}
+
+static void
+put_row(struct pq_writer *pq, sqlite3_stmt *st, const struct pq_column *cols,
+    int ncols)
+{
+	int c;
+
+	for (c = 0; c < ncols; c++) {
+		int type = sqlite3_column_type(st, 1 + c);
+
+		if (type == SQLITE_NULL)
+			continue;
+		if (cols[c].type == PQ_STRING) {
+			const unsigned char *s = sqlite3_column_text(st, 1 + c);
+
+			pq_put_str(pq, c, s, (size_t)sqlite3_column_bytes(st,
+			    1 + c));
+		} else {
+			pq_put_int(pq, c, sqlite3_column_int64(st, 1 + c));
+		}
+	}
+}
+
+/* Buffer up to READ_ROWS committed rows after the cursor; *n gets how many. */
+static int
+read_rows(struct archiver *a, int *n, char **err)
+{
+	int ncols, rc;
+	const struct pq_column *cols = archive_columns(&ncols);
+
+	*n = 0;
+	if (a->read == NULL) {
+		struct sbuf sql = { 0 };
+		int c;
+
+		sbuf_appends(&sql, "SELECT rowid");
+		for (c = 0; c < ncols; c++)
+			sbuf_printf(&sql, ", \"%s\"", cols[c].name);
+		sbuf_printf(&sql, " FROM flow_logs WHERE rowid > ? ORDER BY "
+		    "rowid LIMIT %d", READ_ROWS);
+		rc = sqlite3_prepare_v2(a->rdb, sql.data, -1, &a->read, NULL);
+		sbuf_free(&sql);
+		if (rc != SQLITE_OK) {
+			*err = xasprintf("archive: cannot read flow_logs: %s",
+			    sqlite3_errmsg(a->rdb));
+			return -1;
+		}
+	}
+	sqlite3_bind_int64(a->read, 1, a->cursor);
+	while ((rc = sqlite3_step(a->read)) == SQLITE_ROW) {
+		struct part *p = part_for(a, a->read, err);
+
+		if (p == NULL) {
+			sqlite3_reset(a->read);
+			return -1;
+		}
+		put_row(p->pq, a->read, cols, ncols);
+		if (pq_end_row(p->pq, err) < 0) {
+			sqlite3_reset(a->read);
+			return -1;
+		}
+		a->cursor = sqlite3_column_int64(a->read, 0);
+		(*n)++;
+	}
+	sqlite3_reset(a->read);
+	if (rc != SQLITE_DONE) {
+		*err = xasprintf("archive: cannot read flow_logs: %s",
+		    sqlite3_errmsg(a->rdb));
+		return -1;
+	}
+	return 0;
+}
+
+/* Keep the buffered bytes of all open files under BUFFER_BYTES. */
+static int
+bound_memory(struct archiver *a, char **err)
+{
+	for (;;) {
+		size_t total = 0, most = 0;
+		int i, big = -1;
+
+		for (i = 0; i < a->nparts; i++) {
+			size_t b = pq_buffered(a->parts[i].pq);
+
+			total += b;
+			if (b > most) {
+				most = b;
+				big = i;
+			}
+		}
+		if (total <= BUFFER_BYTES || big < 0)
+			return 0;
+		if (pq_flush(a->parts[big].pq, err) < 0)
+			return -1;
+	}
+}
+
+static int64_t
+buffered_estimate(const struct archiver *a, int64_t *rows)
+{
+	int64_t size = 0;
+	int i;
+
+	*rows = 0;
+	for (i = 0; i < a->nparts; i++) {
+		size += pq_size_estimate(a->parts[i].pq);
+		*rows += pq_rows(a->parts[i].pq);
+	}
+	return size;
+}
+
+/*
+ * Run sql; while the store is busy (the writer holds a long transaction on
+ * a loaded machine, beyond the 10 s busy timeout) try again, up to about
+ * two minutes: the archive waits, it does not give up.
+ */
+static int
+exec(struct archiver *a, const char *sql, char **err, const char *what)
+{
+	int rc, tries = 0;
+
+	while ((rc = sqlite3_exec(a->db, sql, NULL, NULL, NULL)) ==
+	    SQLITE_BUSY && ++tries < 12)
+		;
+	if (rc != SQLITE_OK)
+		return db_fail(a, err, what);
+	return 0;
+}
+
+/* Delete archived rows older than the retention (keeping the newest row, so
+ * that SQLite never hands out an archived rowid again). */
+static int
+apply_retention(struct archiver *a, char **err)
+{
+	char *sql;
+	int rc;
+
+	if (a->o.retention <= 0)
+		return 0;
+	sql = xasprintf("DELETE FROM flow_logs WHERE rowid <= %lld AND "
+	    "start < %lld AND rowid < (SELECT max(rowid) FROM flow_logs)",
+	    (long long)a->watermark,
+	    (long long)(now_epoch() - a->o.retention));
+	rc = exec(a, sql, err, "retention: cannot delete archived rows");
+	free(sql);
+	return rc;
+}
+
+static char *
+final_name(const struct archiver *a, const struct part *p, int i)
+{
+	return xasprintf("%s/flowlens-%lld-%lld-%08x-%d.%s.parquet", p->dir,
+	    (long long)a->watermark, (long long)a->cursor, a->token, i,
+	    pq_codec_name(a->o.codec));
+}
+
+/*
+ * Seal every open file (archive.h): finish + fsync them, record them and
+ * the new watermark in one transaction, publish by rename.
+ */
+static int
+seal(struct archiver *a, char **err)
+{
+	sqlite3_stmt *ins = NULL;
+	int64_t through, gen, *sizes, *rows;
+	char **finals;
+	int i, rc = -1, n = a->nparts, committed = 0;
+
+	if (n == 0)
+		return exec(a, "UPDATE archive_state SET flush_requested = 0 "
+		    "WHERE flush_requested <> 0", err, "cannot clear a flush");
+	sizes = xcalloc((size_t)n, sizeof *sizes);
+	rows = xcalloc((size_t)n, sizeof *rows);
+	finals = xcalloc((size_t)n, sizeof *finals);
+	for (i = 0; i < n; i++) {
+		struct part *p = &a->parts[i];
+
+		rows[i] = pq_rows(p->pq);
+		finals[i] = final_name(a, p, i);
+		rc = pq_close(p->pq, &sizes[i], err);
+		p->pq = NULL;
+		if (rc < 0)
+			goto out;
+		fsync_dir(p->dir);
+	}
+	rc = -1;
+	if (exec(a, "BEGIN IMMEDIATE", err, "cannot start sealing") < 0)
+		goto out;
+	if (read_state(a, &through, &gen, NULL, err) < 0)
+		goto rollback;
+	if (through != a->watermark || gen != a->generation) {
+		/* Rows were forgotten meanwhile: redo from the store. */
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+		a->watermark = through;
+		a->generation = gen;
+		rc = 0;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(a->db, "INSERT INTO archive_files (path, temp, "
+	    "account, region, hour, after_rowid, through_rowid, rows, bytes, "
+	    "codec, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+	    &ins, NULL) != SQLITE_OK) {
+		db_fail(a, err, "cannot record a sealed file");
+		goto rollback;
+	}
+	for (i = 0; i < n; i++) {
+		struct part *p = &a->parts[i];
+
+		sqlite3_bind_text(ins, 1, finals[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, p->temp, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, p->account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, p->region, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 5, p->hour);
+		sqlite3_bind_int64(ins, 6, a->watermark);
+		sqlite3_bind_int64(ins, 7, a->cursor);
+		sqlite3_bind_int64(ins, 8, rows[i]);
+		sqlite3_bind_int64(ins, 9, sizes[i]);
+		sqlite3_bind_text(ins, 10, pq_codec_name(a->o.codec), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 11, now_epoch());
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			db_fail(a, err, "cannot record a sealed file");
+			goto rollback;
+		}
+		sqlite3_reset(ins);
+	}
+	{
+		char *sql = xasprintf("UPDATE archive_state SET "
+		    "archived_through = %lld, flush_requested = 0, "
+		    "buffered_rows = 0, open_files = 0, updated_at = %lld; "
+		    "COMMIT", (long long)a->cursor, (long long)now_epoch());
+
+		rc = exec(a, sql, err, "cannot commit sealed files");
+		free(sql);
+		if (rc < 0)
+			goto rollback;
+	}
+	/* Committed: from here on a restart would finish the renames, so the
+	 * temporary files must stay even if a rename fails. */
+	committed = 1;
+	for (i = 0; i < n; i++) {
+		if (rename(a->parts[i].temp, finals[i]) < 0) {
+			*err = xasprintf("archive: cannot rename %s: %s",
+			    a->parts[i].temp, strerror(errno));
+			rc = -1;
+		}
+		fsync_dir(a->parts[i].dir);
+	}
+	if (rc == 0) {
+		char *sql = xasprintf("UPDATE archive_files SET published = 1 "
+		    "WHERE after_rowid = %lld AND through_rowid = %lld",
+		    (long long)a->watermark, (long long)a->cursor);
+
+		rc = exec(a, sql, err, "cannot mark files published");
+		free(sql);
+	}
+	pthread_mutex_lock(&a->mu);
+	for (i = 0; i < n; i++)
+		a->sealed_rows += rows[i];
+	a->sealed_files += n;
+	pthread_mutex_unlock(&a->mu);
+	a->watermark = a->cursor;
+	if (rc == 0)
+		rc = apply_retention(a, err);
+	goto out;
+rollback:
+	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(ins);
+	for (i = 0; i < n; i++) {
+		if (a->parts[i].pq)
+			pq_abandon(a->parts[i].pq);
+		if (!committed)
+			unlink(a->parts[i].temp);
+		free_part(&a->parts[i]);
+		free(finals[i]);
+	}
+	a->nparts = 0;
+	a->cursor = a->watermark;
+	free(finals);
+	free(sizes);
+	free(rows);
+	return rc;
+}
+
+/* Generation changes (forgotten rows), flush requests, status. */
+static int
+check_state(struct archiver *a, char **err)
+{
+	int64_t through, gen, rows;
+	int flush;
+
+	if (read_state(a, &through, &gen, &flush, err) < 0)
+		return -1;
+	if (gen != a->generation) {
+		abandon_parts(a);
+		a->watermark = a->cursor = through;
+		a->generation = gen;
+	}
+	if (flush)
+		return seal(a, err);
+	if (now_monotonic() - a->last_status >= 5) {
+		char *sql;
+		int rc;
+
+		buffered_estimate(a, &rows);
+		sql = xasprintf("UPDATE archive_state SET buffered_rows = %lld, "
+		    "open_files = %d, updated_at = %lld", (long long)rows,
+		    a->nparts, (long long)now_epoch());
+		/* Best effort: a busy store only delays this report. */
+		rc = sqlite3_exec(a->db, sql, NULL, NULL, NULL);
+		free(sql);
+		a->last_status = now_monotonic();
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			return db_fail(a, err, "cannot update archive_state");
+		return 0;
+	}
+	return 0;
+}
+
+/* The archiver's loop: read, buffer, seal; until finishing and caught up. */
+static int
+archive_loop(struct archiver *a, char **err)
+{
+	for (;;) {
+		int64_t rows, size;
+		double now;
+		int fin, n;
+
+		pthread_mutex_lock(&a->mu);
+		fin = a->finishing;
+		pthread_mutex_unlock(&a->mu);
+		if (read_rows(a, &n, err) < 0 || bound_memory(a, err) < 0)
+			return -1;
+		now = now_monotonic();
+		if (n == 0 || now - a->last_check >= 1) {
+			a->last_check = now;
+			if (check_state(a, err) < 0)
+				return -1;
+		}
+		size = buffered_estimate(a, &rows);
+		if (a->nparts && (size >= a->o.max_bytes ||
+		    now - a->oldest >= (double)a->o.max_age ||
+		    a->nparts > MAX_OPEN_FILES) && seal(a, err) < 0)
+			return -1;
+		if (n > 0)
+			continue;
+		if (fin)
+			return seal(a, err);
+		pthread_mutex_lock(&a->mu);
+		if (!a->finishing) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 200 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&a->cv, &a->mu, &ts);
+		}
+		pthread_mutex_unlock(&a->mu);
+	}
+}
+
+static void *
+archiver_main(void *arg)
+{
+	struct archiver *a = arg;
+	char *err = NULL;
+
+	if (archive_loop(a, &err) < 0) {
+		abandon_parts(a);
+		a->error = err;
+	}
+	return NULL;
+}
+
+static int
+remove_temp(const char *path, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+	(void)st;
+	if (type == FTW_F && strncmp(path + ftw->base, TEMP_PREFIX,
+	    strlen(TEMP_PREFIX)) == 0)
+		unlink(path);
+	return 0;
+}
+
+/* Finish the renames recorded before a crash; delete unrecorded temps. */
+static int
+recover(struct archiver *a, char **err)
+{
+	sqlite3_stmt *st;
+	char *logs;
+	int rc;
+
+	if (sqlite3_prepare_v2(a->db, "SELECT path, temp FROM archive_files "
+	    "WHERE published = 0", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(a, err, "cannot read archive_files");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 0);
+		const char *temp = (const char *)sqlite3_column_text(st, 1);
+
+		if (access(path, F_OK) == 0)
+			continue;
+		if (rename(temp, path) == 0) {
+			char *d = dir_of(path);
+
+			fsync_dir(d);
+			free(d);
+		} else {
+			fprintf(stderr, "flowlens: archive: %s is recorded as "
+			    "sealed but neither it nor %s exists\n", path,
+			    temp);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(a, err, "cannot read archive_files");
+	if (exec(a, "UPDATE archive_files SET published = 1 WHERE "
+	    "published = 0", err, "cannot mark files published") < 0)
+		return -1;
+	logs = xasprintf("%s/AWSLogs", a->root);
+	if (access(logs, F_OK) == 0)
+		nftw(logs, remove_temp, 16, FTW_PHYS);
+	free(logs);
+	return 0;
+}
+
+/* Take the store's archiver lock; 1 taken, 0 held elsewhere, -1 error. */
+static int
+take_lock(const char *db_path, int *fd, char **err)
+{
+	char *path = xasprintf("%s.archiver-lock", db_path);
+
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		*err = xasprintf("archive: cannot open %s: %s", path,
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	return 1;
+}
+
+static void
+free_archiver(struct archiver *a)
+{
+	abandon_parts(a);
+	free(a->parts);
+	sqlite3_finalize(a->read);
+	if (a->rdb)
+		sqlite3_close(a->rdb);
+	if (a->store)
+		store_close(a->store);
+	if (a->lockfd >= 0)
+		close(a->lockfd);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv);
+	free(a->root);
+	free(a->created_by);
+	free(a->error);
+	free(a);
+}
+
+/* Lock, open, recover and retain; the archiver is ready to run. */
+static int
+prepare(struct archiver **out, const char *db_path,
+    const struct archive_options *o, char **err)
+{
+	struct archiver *a = xcalloc(1, sizeof *a);
+	int locked;
+
+	*out = NULL;
+	a->lockfd = -1;
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	a->o = *o;
+	a->root = xstrdup(o->dir);
+	a->created_by = xasprintf("flowlens version %s (build %s)",
+	    FLOWLENS_VERSION, FLOWLENS_BUILD);
+	locked = take_lock(db_path, &a->lockfd, err);
+	if (locked <= 0) {
+		free_archiver(a);
+		if (locked == 0) {
+			*err = xasprintf("archive: another flowlens process "
+			    "archives %s; this one does not", db_path);
+			return 0;
+		}
+		return -1;
+	}
+	if (make_dirs(a->root, err) < 0 ||
+	    store_open(&a->store, db_path, err) < 0) {
+		free_archiver(a);
+		return -1;
+	}
+	a->db = store_db(a->store);
+	/* The rows are read on a connection of their own, used by this thread
+	 * only, so without SQLite's per-call mutex (a third of the reading
+	 * cost with 41 columns per row). */
+	if (sqlite3_open_v2(db_path, &a->rdb, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*err = xasprintf("archive: cannot open %s: %s", db_path,
+		    sqlite3_errmsg(a->rdb));
+		free_archiver(a);
+		return -1;
+	}
+	sqlite3_busy_timeout(a->rdb, 10000);
+	if (read_state(a, &a->watermark, &a->generation, NULL, err) < 0 ||
+	    recover(a, err) < 0 || apply_retention(a, err) < 0) {
+		free_archiver(a);
+		return -1;
+	}
+	a->cursor = a->watermark;
+	*out = a;
+	return 0;
+}
+
+int
+archiver_start(struct archiver **out, const char *db_path,
+    const struct archive_options *o, char **err)
+{
+	struct archiver *a;
+
+	*out = NULL;
+	if (prepare(&a, db_path, o, err) < 0)
+		return -1;
+	if (a == NULL)
+		return 0;	/* another process archives; *err says so */
+	if (pthread_create(&a->thread, NULL, archiver_main, a) != 0) {
+		*err = xasprintf("archive: cannot start the archiver thread");
+		free_archiver(a);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
+
+int
+archiver_finish(struct archiver *a, char **err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&a->mu);
+	a->finishing = 1;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->thread, NULL);
+	if (a->error) {
+		*err = a->error;
+		a->error = NULL;
+		rc = -1;
+	}
+	free_archiver(a);
+	return rc;
+}
+
+void
+archiver_progress(struct archiver *a, int64_t *rows, int64_t *files)
+{
+	pthread_mutex_lock(&a->mu);
+	*rows = a->sealed_rows;
+	*files = a->sealed_files;
+	pthread_mutex_unlock(&a->mu);
+}
+
+int
+archive_flush(const char *db_path, const struct archive_options *o,
+    double timeout, char **err)
+{
+	struct archiver *a;
+	struct store *s;
+	double until = now_monotonic() + timeout;
+	int rc;
+
+	if (prepare(&a, db_path, o, err) < 0)
+		return -1;
+	if (a != NULL) {		/* nobody archives: do it here */
+		a->finishing = 1;
+		rc = archive_loop(a, err);
+		free_archiver(a);
+		return rc;
+	}
+	free(*err);
+	*err = NULL;
+	if (store_open(&s, db_path, err) < 0)
+		return -1;
+	rc = sqlite3_exec(store_db(s), "UPDATE archive_state SET "
+	    "flush_requested = 1", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	while (rc == 0) {
+		sqlite3_stmt *st;
+		int pending = 1;
+
+		if (sqlite3_prepare_v2(store_db(s), "SELECT flush_requested "
+		    "FROM archive_state", -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			pending = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		if (!pending)
+			break;
+		if (now_monotonic() > until) {
+			*err = xasprintf("archive: the running archiver did "
+			    "not seal within %.0f s", timeout);
+			rc = -1;
+			break;
+		}
+		usleep(100000);
+	}
+	if (rc < 0 && *err == NULL)
+		*err = xasprintf("archive: cannot request a flush: %s",
+		    sqlite3_errmsg(store_db(s)));
+	store_close(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------ status */
+
+static int64_t
+query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+archive_status(const char *db_path, const char *dir, FILE *out, char **err)
+{
+	sqlite3 *db;
+	int64_t files, rows, bytes, through, pending, buffered, open_files;
+	int64_t updated, newest;
+	char when[32], *lockpath;
+	int fd, running = 0;
+
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		*err = xasprintf("cannot open the store %s: %s", db_path,
+		    sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	through = query_int(db, "SELECT archived_through FROM archive_state");
+	if (through < 0) {
+		fprintf(out, "archive: %s\nno archive yet (this store was "
+		    "never opened by a flowlens with the archive)\n", dir);
+		sqlite3_close(db);
+		return 0;
+	}
+	files = query_int(db, "SELECT count(*) FROM archive_files");
+	rows = query_int(db, "SELECT total(rows) FROM archive_files");
+	bytes = query_int(db, "SELECT total(bytes) FROM archive_files");
+	newest = query_int(db, "SELECT max(sealed_at) FROM archive_files");
+	pending = query_int(db, "SELECT count(*) FROM flow_logs WHERE rowid > "
+	    "(SELECT archived_through FROM archive_state)");
+	buffered = query_int(db, "SELECT buffered_rows FROM archive_state");
+	open_files = query_int(db, "SELECT open_files FROM archive_state");
+	updated = query_int(db, "SELECT updated_at FROM archive_state");
+	sqlite3_close(db);
+	lockpath = xasprintf("%s.archiver-lock", db_path);
+	fd = open(lockpath, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		running = flock(fd, LOCK_SH | LOCK_NB) < 0;
+		close(fd);
+	}
+	free(lockpath);
+	fprintf(out, "archive:          %s\n", dir);
+	fprintf(out, "sealed files:     %lld (%lld rows, %.1f MB)\n",
+	    (long long)files, (long long)rows, (double)bytes / 1e6);
+	if (newest > 0) {
+		fmt_utc(when, newest);
+		fprintf(out, "last sealed:      %s\n", when);
+	}
+	fprintf(out, "archived through: rowid %lld\n", (long long)through);
+	fprintf(out, "not archived yet: %lld committed rows\n",
+	    (long long)pending);
+	if (running) {
+		fmt_utc(when, updated);
+		fprintf(out, "archiver:         running; %lld rows buffered in "
+		    "%lld open files (as of %s)\n", (long long)buffered,
+		    (long long)open_files, when);
+	} else {
+		fprintf(out, "archiver:         not running ('flowlens archive "
+		    "flush' seals what is not archived yet)\n");
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ DDL */
+
+static const char *
+athena_type(enum pq_type t)
+{
+	return t == PQ_INT32 ? "int" : t == PQ_INT64 ? "bigint" : "string";
+}
+
+char *
+archive_ddl(const char *location, const char *table)
+{
+	static const char *const parts[] = { "aws-account-id", "aws-service",
+	    "aws-region", "year", "month", "day", "hour" };
+	struct sbuf b = { 0 };
+	const struct pq_column *cols;
+	int n, i;
+	size_t len = strlen(location);
+	const char *slash = len && location[len - 1] == '/' ? "" : "/";
+	struct tm tm;
+	time_t now = time(NULL);
+
+	cols = archive_columns(&n);
+	gmtime_r(&now, &tm);
+	/* Every name is quoted: `end`, `type`, `start` ... are reserved. */
+	sbuf_printf(&b, "CREATE EXTERNAL TABLE IF NOT EXISTS `%s` (\n", table);
+	for (i = 0; i < n; i++)
+		sbuf_printf(&b, "  `%s` %s%s\n", cols[i].name,
+		    athena_type(cols[i].type), i + 1 < n ? "," : "");
+	sbuf_appends(&b, ")\nPARTITIONED BY (\n");
+	for (i = 0; i < (int)ARRAY_LEN(parts); i++)
+		sbuf_printf(&b, "  `%s` string%s\n", parts[i],
+		    i + 1 < (int)ARRAY_LEN(parts) ? "," : "");
+	sbuf_printf(&b, ")\nSTORED AS PARQUET\nLOCATION '%s%sAWSLogs/'\n"
+	    "TBLPROPERTIES (\n"
+	    "  'projection.enabled' = 'true',\n"
+	    "  'projection.aws-account-id.type' = 'injected',\n"
+	    "  'projection.aws-service.type' = 'enum',\n"
+	    "  'projection.aws-service.values' = 'vpcflowlogs',\n"
+	    "  'projection.aws-region.type' = 'injected',\n"
+	    "  'projection.year.type' = 'integer',\n"
+	    "  'projection.year.range' = '2015,%d',\n"
+	    "  'projection.month.type' = 'integer',\n"
+	    "  'projection.month.range' = '1,12',\n"
+	    "  'projection.month.digits' = '2',\n"
+	    "  'projection.day.type' = 'integer',\n"
+	    "  'projection.day.range' = '1,31',\n"
+	    "  'projection.day.digits' = '2',\n"
+	    "  'projection.hour.type' = 'integer',\n"
+	    "  'projection.hour.range' = '0,23',\n"
+	    "  'projection.hour.digits' = '2',\n"
+	    "  'storage.location.template' = '%s%sAWSLogs/aws-account-id="
+	    "${aws-account-id}/aws-service=${aws-service}/aws-region="
+	    "${aws-region}/year=${year}/month=${month}/day=${day}/hour="
+	    "${hour}/'\n);\n", location, slash, tm.tm_year + 1900 + 10,
+	    location, slash);
+	return b.data;
+}
+
+char *
+archive_ddl_duckdb(const char *dir, const char *table)
+{
+	struct sbuf b = { 0 };
+	const struct pq_column *cols;
+	int n, i;
+
+	cols = archive_columns(&n);
+	sbuf_printf(&b, "CREATE OR REPLACE VIEW \"%s\" AS SELECT\n", table);
+	for (i = 0; i < n; i++)
+		sbuf_printf(&b, "  CAST(\"%s\" AS %s) AS \"%s\",\n",
+		    cols[i].name, cols[i].type == PQ_INT32 ? "INTEGER" :
+		    cols[i].type == PQ_INT64 ? "BIGINT" : "VARCHAR",
+		    cols[i].name);
+	sbuf_appends(&b, "  \"aws-account-id\", \"aws-service\", "
+	    "\"aws-region\", \"year\", \"month\", \"day\", \"hour\"\n");
+	sbuf_printf(&b, "FROM read_parquet('%s/AWSLogs/*/*/*/*/*/*/*/*.parquet"
+	    "', hive_partitioning = true, hive_types = {'aws-account-id': "
+	    "'VARCHAR', 'aws-service': 'VARCHAR', 'aws-region': 'VARCHAR', "
+	    "'year': 'VARCHAR', 'month': 'VARCHAR', 'day': 'VARCHAR', "
+	    "'hour': 'VARCHAR'});\n", dir);
+	return b.data;
+}

@@ -1,0 +1,78 @@
+#!/bin/sh
+# archive.sh FLOWLENS - the Parquet archive's size, speed and memory, side
+# by side in one run (`make bench` runs it after run.sh):
+#   1. ingest with the archive (default, ZSTD) against --no-archive, on the
+#      same file, each into a fresh store: ratio of throughputs;
+#   2. archive bytes against DuckDB's COPY ... (FORMAT parquet, COMPRESSION
+#      zstd) of the same rows, as one file and as the same partitions;
+#   3. the archiver's peak RSS: `flowlens archive flush` archiving the whole
+#      backlog of a --no-archive store in one process (GNU time).
+# Environment: BENCH_ROWS (default 10000000).  Writes
+# build/bench/archive-report.md and prints it.  The machine is small and
+# shared: only ratios of runs made next to each other mean anything.
+set -eu
+FLOWLENS=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+ROWS=${BENCH_ROWS:-10000000}
+OUT=$ROOT/build/bench/archive
+MODS=$ROOT/build/archive-check
+mkdir -p "$OUT"
+log() { echo "archive bench: $*" >&2; }
+
+if [ ! -d "$MODS/node_modules/@duckdb/node-api" ]; then
+	mkdir -p "$MODS"
+	cp "$ROOT/tests/archive/package.json" "$MODS/package.json"
+	npm install --prefix "$MODS" --no-audit --no-fund --loglevel=error >&2
+fi
+FLOWS=$OUT/flows-$ROWS.log
+if [ ! -s "$FLOWS" ]; then
+	log "generating $ROWS records"
+	"$FLOWLENS" gen --rows "$ROWS" --seed 1 --hours 24 > "$FLOWS.tmp"
+	mv "$FLOWS.tmp" "$FLOWS"
+fi
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
+run_ingest() {	# run_ingest NAME OPTIONS... -> seconds on stdout
+	rm -rf "$OUT/$1.db" "$OUT/$1.db-wal" "$OUT/$1.db-shm" "$OUT/$1.db.archive"
+	_t0=$(date +%s%N)
+	_name=$1
+	shift
+	"$FLOWLENS" ingest -q --no-progress --db "$OUT/$_name.db" "$@" "$FLOWS"
+	secs "$_t0" "$(date +%s%N)"
+}
+log "ingest without the archive"
+t_off=$(run_ingest off --no-archive)
+log "ingest with the archive"
+t_on=$(run_ingest on)
+log "ingest without the archive (again)"
+t_off2=$(run_ingest off --no-archive)
+t_best_off=$(awk -v a="$t_off" -v b="$t_off2" 'BEGIN { print (a < b ? a : b) }')
+arch_bytes=$(find "$OUT/on.db.archive" -name '*.parquet' -printf '%s\n' | awk '{ s += $1 } END { print s }')
+arch_files=$(find "$OUT/on.db.archive" -name '*.parquet' | wc -l)
+log "DuckDB COPY of the same rows"
+rm -rf "$OUT/duckdb-single.parquet" "$OUT/duckdb-partitioned"
+duck=$(node "$HERE/archive.mjs" "$MODS" "$OUT/on.db.archive" "$OUT")
+d_single=$(echo "$duck" | sed 's/.*"single":\([0-9]*\).*/\1/')
+d_parts=$(echo "$duck" | sed 's/.*"partitioned":\([0-9]*\).*/\1/')
+log "archiver peak memory (archive flush of the whole store)"
+rm -rf "$OUT/off.db.archive"
+rss=$( { /usr/bin/time -f '%M %e' "$FLOWLENS" archive --db "$OUT/off.db" flush > /dev/null; } 2>&1 | tail -n 1)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+{
+	echo "## Archive benchmark"
+	echo
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $ROWS records (\`flowlens gen --rows $ROWS --seed 1 --hours 24\`, default v2 format), one run; the machine (2 cores) was shared with other jobs."
+	echo
+	echo "| measure | value | target |"
+	echo "|---|---|---|"
+	echo "| ingest, archive off (best of 2) | $t_best_off s ($t_off, $t_off2) | |"
+	echo "| ingest, archive on (ZSTD) | $t_on s | |"
+	echo "| throughput with archive / without | $(ratio "$t_best_off" "$t_on")× | ≥ 0.85× |"
+	echo "| archive: $arch_files files | $arch_bytes bytes | |"
+	echo "| DuckDB COPY, one file, ZSTD | $d_single bytes | |"
+	echo "| DuckDB COPY, same partitions, ZSTD | $d_parts bytes | |"
+	echo "| archive / DuckDB (one file) | $(ratio "$arch_bytes" "$d_single")× | ≤ 1.0× |"
+	echo "| archive / DuckDB (same partitions) | $(ratio "$arch_bytes" "$d_parts")× | ≤ 1.0× |"
+	echo "| archiver peak RSS (archive flush of $ROWS rows) | ${rss%% *} KB in ${rss#* } s | bounded |"
+} > "$OUT/../archive-report.md"
+cat "$OUT/../archive-report.md"
