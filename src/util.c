@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,4 +298,16 @@ spec_param(const char **p, const char *seps, char *key, size_t key_cap,
 	value[vlen] = '\0';
 	*p = end;
 	return 1;
+}
+
+void
+xthread_start(void *tid, void *(*fn)(void *), void *arg, const char *what)
+{
+	int rc = pthread_create((pthread_t *)tid, NULL, fn, arg);
+
+	if (rc != 0) {
+		fprintf(stderr, "flowlens: cannot start the %s thread: %s\n",
+		    what, strerror(rc));
+		exit(70);
+	}
 }

@@ -27,6 +27,13 @@ void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/*
+ * Start a thread running fn(arg) into *tid (a pthread_t); like xmalloc, a
+ * failure (no memory or thread limit) ends the process with a message
+ * naming `what` and exit status 70.
+ */
+void xthread_start(void *tid, void *(*fn)(void *), void *arg,
+    const char *what);
 /* printf into a freshly allocated string (caller frees). */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

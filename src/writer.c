@@ -282,10 +282,7 @@ writer_start(struct store *s)
 	pthread_cond_init(&w->nonempty, NULL);
 	pthread_cond_init(&w->nonfull, NULL);
 	checkpointer_start(w);
-	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-		fprintf(stderr, "flowlens: cannot start the writer thread\n");
-		exit(70);
-	}
+	xthread_start(&w->thread, writer_main, w, "store writer");
 	return w;
 }
 

@@ -350,10 +350,7 @@ qworker_start(const char *db_path, int wake_fd)
 	handoff_init(&w->catalog);
 	w->db_path = xstrdup(db_path);
 	w->wake_fd = wake_fd;
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-		fprintf(stderr, "flowlens: cannot start a thread\n");
-		exit(70);
-	}
+	xthread_start(&w->thread, worker_main, w, "query");
 	return w;
 }
 

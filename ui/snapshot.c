@@ -484,10 +484,7 @@ snap_start(const char *db_path, const struct snap_params *params,
 	w->db_path = xstrdup(db_path);
 	w->refresh_ms = refresh_ms;
 	w->wake_fd = wake_fd;
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-		fprintf(stderr, "flowlens: cannot start a thread\n");
-		exit(70);
-	}
+	xthread_start(&w->thread, worker_main, w, "snapshot");
 	return w;
 }
 
