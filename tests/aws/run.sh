@@ -543,5 +543,27 @@ check "archive-s3: access denied names s3:PutObject; the file stays pending" \
     "$FLOWLENS" archive --db "$tmp/up.db" --archive "$tmp/up.archive" status |
     grep -q 's3://archive/lake/: .*; [1-9][0-9]* pending'
 ctl faults '{"s3Deny":false}' > /dev/null
+# --follow: files sealed every second are uploaded while ingest runs; after
+# SIGTERM everything sealed is in the bucket.
+"$FLOWLENS" ingest --db "$tmp/live.db" --no-progress --follow \
+    --archive "$tmp/live.archive" --archive-max-age 1s \
+    --archive-s3 s3://archive/live/ 'demo:rate=300' 2> "$tmp/live.err" &
+bg_pid=$!
+live_uploads() {
+	v=$(sql "$tmp/live.db" "select count(*) from archive_uploads where uploaded_at is not null")
+	echo "${v:-0}"
+}
+n=0
+while [ "$(live_uploads)" -lt 2 ] && [ $n -lt 150 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+live=$(live_uploads)
+kill -TERM "$bg_pid"
+wait "$bg_pid"
+frc=$?
+bg_pid=
+check "archive-s3 --follow: files uploaded while running ($live), all of them after SIGTERM (exit $frc)" \
+    test "$frc" = 130 -a "${live:-0}" -ge 2 && sealed_ok "$tmp/live.db" "$tmp/live.archive" live/
 
 finish
