@@ -17,6 +17,7 @@
 #include "field.h"
 #include "paths.h"
 #include "store.h"
+#include "upload.h"
 #include "util.h"
 
 #define READ_ROWS       16384	/* rows per read statement */
@@ -958,7 +959,8 @@ query_int(sqlite3 *db, const char *sql)
 }
 
 int
-archive_status(const char *db_path, const char *dir, FILE *out, char **err)
+archive_status(const char *db_path, const char *dir, const char *upload_dest,
+    FILE *out, char **err)
 {
 	sqlite3 *db;
 	int64_t files, rows, bytes, through, pending, buffered, open_files;
@@ -990,7 +992,6 @@ archive_status(const char *db_path, const char *dir, FILE *out, char **err)
 	buffered = query_int(db, "SELECT buffered_rows FROM archive_state");
 	open_files = query_int(db, "SELECT open_files FROM archive_state");
 	updated = query_int(db, "SELECT updated_at FROM archive_state");
-	sqlite3_close(db);
 	lockpath = xasprintf("%s.archiver-lock", db_path);
 	fd = open(lockpath, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -1017,6 +1018,8 @@ archive_status(const char *db_path, const char *dir, FILE *out, char **err)
 		fprintf(out, "archiver:         not running ('flowlens archive "
 		    "flush' seals what is not archived yet)\n");
 	}
+	upload_status(db, upload_dest, out);
+	sqlite3_close(db);
 	return 0;
 }
 

@@ -78,9 +78,13 @@ void archiver_progress(struct archiver *a, int64_t *rows, int64_t *files);
 int archive_flush(const char *db_path, const struct archive_options *o,
     double timeout, char **err);
 
-/* `flowlens archive status`: a human-readable report on out. */
-int archive_status(const char *db_path, const char *dir, FILE *out,
-    char **err);
+/*
+ * `flowlens archive status`: a human-readable report on out, with the S3
+ * uploads (upload.h) to every destination used and to upload_dest
+ * (canonical, or NULL).
+ */
+int archive_status(const char *db_path, const char *dir,
+    const char *upload_dest, FILE *out, char **err);
 
 /*
  * `flowlens ddl`: the Athena CREATE EXTERNAL TABLE for the archive at

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "aws.h"
 #include "cwlogs.h"
 #include "envelope.h"
 #include "firehose.h"
@@ -26,6 +27,7 @@
 #include "parse.h"
 #include "s3src.h"
 #include "store.h"
+#include "upload.h"
 #include "util.h"
 #include "writer.h"
 
@@ -878,6 +880,35 @@ source_reject(struct source_ctx *sc, const char *location,
 	batch_add_error(sc->batch, location, reason, raw, raw_len);
 }
 
+/*
+ * Stop the uploader after a last pass of at most max_wait seconds and say
+ * what it did: files left pending always (they are not lost), files
+ * uploaded unless quiet.  A store error becomes *fatal if that is unset.
+ */
+static void
+finish_uploads(struct uploader *u, double max_wait, int quiet, char **fatal)
+{
+	struct upload_report r;
+	char *err = NULL;
+
+	if (uploader_finish(u, max_wait, &r, &err) < 0) {
+		if (fatal && *fatal == NULL)
+			*fatal = err;
+		else
+			free(err);
+	}
+	if (r.pending > 0 && max_wait > 0)
+		fprintf(stderr, "flowlens: archive upload: %lld sealed file%s "
+		    "not uploaded yet; the next run with --archive-s3 (or "
+		    "'flowlens archive flush --archive-s3') uploads them\n",
+		    (long long)r.pending, r.pending == 1 ? "" : "s");
+	if (r.uploaded > 0 && !quiet)
+		fprintf(stderr, "flowlens: archive upload: %lld file%s "
+		    "uploaded\n", (long long)r.uploaded,
+		    r.uploaded == 1 ? "" : "s");
+	upload_report_free(&r);
+}
+
 int
 ingest_run(const struct ingest_options *opt, char *const *sources,
     int nsources, struct ingest_summary *sum, char **err)
@@ -886,6 +917,9 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 	struct writer_stats ws;
 	struct ingest ing;
 	struct archiver *archiver = NULL;
+	struct uploader *uploader = NULL;
+	struct aws_options aws_opt = { opt->aws_profile, opt->aws_region,
+	    opt->aws_endpoint_url };
 	char *werr = NULL;
 	int i, nlive = 0, rc = 0;
 
@@ -910,8 +944,18 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 		format_free(&ing.user_format);
 		return -1;
 	}
+	if (opt->archive && opt->archive_s3 &&
+	    uploader_start(&uploader, opt->db_path, opt->archive_s3, &aws_opt,
+	    err) < 0) {
+		store_close(ing.ctl);
+		store_close(ing.store);
+		format_free(&ing.user_format);
+		return -1;
+	}
 	if (opt->archive && archiver_start(&archiver, opt->db_path,
 	    opt->archive, err) < 0) {
+		if (uploader)
+			finish_uploads(uploader, 0, opt->quiet, NULL);
 		store_close(ing.ctl);
 		store_close(ing.store);
 		format_free(&ing.user_format);
@@ -963,6 +1007,10 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 		else
 			free(werr);
 	}
+	/* Then the uploader tries to upload every sealed file (upload.h). */
+	if (uploader)
+		finish_uploads(uploader, INGEST_UPLOAD_WAIT, opt->quiet,
+		    &ing.fatal);
 	sum->records = ws.records;
 	sum->rejected = ws.rejected;
 	sum->skipped = ws.skipped;

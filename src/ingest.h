@@ -12,7 +12,10 @@
  *   - `-` (stdin) and `demo:` are read from the start every time.
  * With opt->archive, an archiver thread turns committed rows into Parquet
  * beside the writer and seals everything committed before ingest_run
- * returns (archive.h).
+ * returns (archive.h); with opt->archive_s3 an uploader thread PUTs sealed
+ * files to S3 and tries to upload all of them before ingest_run returns
+ * (at most INGEST_UPLOAD_WAIT seconds; what is left is uploaded by the
+ * next run, see upload.h).
  */
 #ifndef FLOWLENS_INGEST_H
 #define FLOWLENS_INGEST_H
@@ -21,6 +24,8 @@
 #include <stdint.h>
 
 struct archive_options;
+
+#define INGEST_UPLOAD_WAIT 60.0
 
 struct ingest_options {
 	const char *db_path;	/* store to write */
@@ -42,6 +47,9 @@ struct ingest_options {
 	const char *firehose_key_file;	/* --firehose-access-key-file */
 	/* The Parquet archive to keep (archive.h), or NULL for none. */
 	const struct archive_options *archive;
+	/* --archive-s3 s3://BUCKET/PREFIX/: upload sealed archive files there
+	 * (upload.h), or NULL.  Needs archive. */
+	const char *archive_s3;
 	/* Set asynchronously (signal handler) to stop at the next unit. */
 	volatile sig_atomic_t *stop;
 };

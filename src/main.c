@@ -23,6 +23,7 @@
 #include "query.h"
 #include "sqlrewrite.h"
 #include "tui.h"
+#include "upload.h"
 #include "util.h"
 
 /* Exit codes (documented in the README and in --help). */
@@ -88,7 +89,8 @@ static const char usage_ingest[] =
 "                       [--tls-cert FILE --tls-key FILE]\n"
 "                       [--archive DIR | --no-archive] [--archive-codec C]\n"
 "                       [--archive-max-bytes N] [--archive-max-age D]\n"
-"                       [--retention D] SOURCE...\n"
+"                       [--retention D] [--archive-s3 s3://BUCKET/PREFIX/]\n"
+"                       SOURCE...\n"
 "\n"
 "Read flow-log records into the store, exactly once.  SOURCE is:\n"
 "  PATH        a file: plain text or gzip (detected by content, several\n"
@@ -156,6 +158,12 @@ static const char usage_ingest[] =
 "  --archive-max-age D    seal files when their oldest row is D old\n"
 "                     (default 15m; s, m, h, d suffixes)\n"
 "  --retention D      delete store rows older than D once archived\n"
+"  --archive-s3 s3://BUCKET/PREFIX/\n"
+"                     upload every sealed archive file to PREFIX +\n"
+"                     AWSLogs/... (needs s3:PutObject; --profile, --region,\n"
+"                     --endpoint-url apply); failures are retried, and what\n"
+"                     is not uploaded when ingest ends (it waits up to 60 s)\n"
+"                     is uploaded by the next run\n"
 "\n"
 "Committed records are archived as Parquet files in AWS's Hive layout\n"
 "(DIR/AWSLogs/aws-account-id=A/aws-service=vpcflowlogs/aws-region=R/\n"
@@ -197,13 +205,19 @@ static const char usage_query[] =
 
 static const char usage_archive[] =
 "usage: flowlens archive [--db PATH] [--archive DIR] [--archive-codec C]\n"
+"                        [--archive-s3 s3://BUCKET/PREFIX/ [--profile NAME]\n"
+"                        [--region REGION] [--endpoint-url URL]]\n"
 "                        status | flush\n"
 "\n"
 "  status   sealed files, rows and bytes; rows not archived yet; whether an\n"
-"           archiver is running and what it has buffered\n"
+"           archiver is running and what it has buffered; files uploaded\n"
+"           to and pending for every S3 destination used (and for\n"
+"           --archive-s3)\n"
 "  flush    seal everything buffered now: asks the running archiver (an\n"
 "           ingest on the same store) to seal, or, if none runs, archives\n"
-"           every committed row not archived yet and seals it here\n"
+"           every committed row not archived yet and seals it here; with\n"
+"           --archive-s3, then uploads every sealed file not uploaded yet\n"
+"           (exit 1 if some could not be: they stay pending)\n"
 "\n"
 "The archive is --archive DIR, else the store path + \".archive\".\n"
 "Exit: 0 success, 1 error, 2 usage error.\n";
@@ -348,6 +362,7 @@ cmd_ingest(int argc, char **argv)
 		{ "archive-max-bytes", required_argument, NULL, 'B' },
 		{ "archive-max-age", required_argument, NULL, 'G' },
 		{ "retention", required_argument, NULL, 'T' },
+		{ "archive-s3", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -376,6 +391,7 @@ cmd_ingest(int argc, char **argv)
 		case 'q': opt.quiet = 1; break;
 		case 'A': archive_dir = optarg; break;
 		case 'N': no_archive = 1; break;
+		case 'U': opt.archive_s3 = optarg; break;
 		case 'C': case 'B': case 'G': case 'T':
 			if (archive_option(&ao, c, optarg) < 0)
 				return usage_error(usage_ingest, "bad value "
@@ -385,10 +401,16 @@ cmd_ingest(int argc, char **argv)
 		default: fputs(usage_ingest, stderr); return EXIT_USAGE;
 		}
 	}
-	if (no_archive && (archive_dir || ao.retention))
+	if (no_archive && (archive_dir || ao.retention || opt.archive_s3))
 		return usage_error(usage_ingest, "--no-archive excludes "
-		    "--archive and --retention (retention deletes only "
-		    "archived rows)%s", "");
+		    "--archive, --retention and --archive-s3 (they need "
+		    "the archive)%s", "");
+	if (opt.archive_s3 && upload_parse_dest(opt.archive_s3, NULL,
+	    &err) < 0) {
+		c = usage_error(usage_ingest, "%s", err);
+		free(err);
+		return c;
+	}
 	if (optind == argc)
 		return usage_error(usage_ingest, "ingest needs at least one "
 		    "SOURCE (a file, - for stdin, or demo:)%s", "");
@@ -692,6 +714,27 @@ cmd_gen(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* `archive flush --archive-s3`: upload every sealed file not uploaded
+ * yet; -1 with *err when some stay pending. */
+static int
+flush_uploads(const char *db_path, const char *url,
+    const struct aws_options *aws, char **err)
+{
+	struct upload_report r;
+	int rc;
+
+	if (upload_pending(db_path, url, aws, 300, &r, err) < 0)
+		return -1;
+	rc = r.pending > 0 ? -1 : 0;
+	if (rc < 0)
+		*err = xasprintf("archive upload: %lld sealed file%s not "
+		    "uploaded (%s); they stay pending", (long long)r.pending,
+		    r.pending == 1 ? "" : "s", r.last_error ? r.last_error :
+		    "out of time");
+	upload_report_free(&r);
+	return rc;
+}
+
 static int
 cmd_archive(int argc, char **argv)
 {
@@ -699,12 +742,17 @@ cmd_archive(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "archive", required_argument, NULL, 'A' },
 		{ "archive-codec", required_argument, NULL, 'C' },
+		{ "archive-s3", required_argument, NULL, 'U' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "endpoint-url", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct archive_options ao;
-	const char *db = NULL, *archive_dir = NULL;
-	char *path, *dir, *err = NULL;
+	struct aws_options aws = { NULL, NULL, NULL };
+	const char *db = NULL, *archive_dir = NULL, *s3 = NULL;
+	char *path, *dir, *err = NULL, *dest = NULL;
 	int c, rc;
 
 	archive_options_init(&ao);
@@ -712,6 +760,10 @@ cmd_archive(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'A': archive_dir = optarg; break;
+		case 'U': s3 = optarg; break;
+		case 'p': aws.profile = optarg; break;
+		case 'r': aws.region = optarg; break;
+		case 'e': aws.endpoint_url = optarg; break;
 		case 'C':
 			if (archive_option(&ao, c, optarg) < 0)
 				return usage_error(usage_archive, "unknown "
@@ -725,16 +777,23 @@ cmd_archive(int argc, char **argv)
 	    strcmp(argv[optind], "flush") != 0))
 		return usage_error(usage_archive, "archive needs one of: "
 		    "status, flush%s", "");
+	if (s3 && upload_parse_dest(s3, &dest, &err) < 0) {
+		c = usage_error(usage_archive, "%s", err);
+		free(err);
+		return c;
+	}
 	path = paths_db(db);
 	dir = archive_dir ? xstrdup(archive_dir) : archive_default_dir(path);
 	ao.dir = dir;
 	if (strcmp(argv[optind], "status") == 0) {
-		rc = archive_status(path, dir, stdout, &err);
+		rc = archive_status(path, dir, dest, stdout, &err);
 	} else {
 		install_signals();
 		rc = archive_flush(path, &ao, 60, &err);
+		if (rc == 0 && s3)
+			rc = flush_uploads(path, s3, &aws, &err);
 		if (rc == 0)
-			rc = archive_status(path, dir, stdout, &err);
+			rc = archive_status(path, dir, dest, stdout, &err);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "flowlens: %s\n", err);
@@ -742,6 +801,7 @@ cmd_archive(int argc, char **argv)
 	}
 	free(path);
 	free(dir);
+	free(dest);
 	return rc < 0 ? EXIT_FAILURE_ : EXIT_OK;
 }
 
