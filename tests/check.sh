@@ -55,10 +55,11 @@ build() {	# build NAME MAKE-ARGS...
 run_suite() {	# run_suite NAME COMMAND...
 	name=$1
 	shift
+	suite_start=$(date +%s)
 	"$@" > "$log" 2>&1
 	status=$?
 	grep -E '^(FAIL|ok  )' "$log" | grep -v '^ok' || true
-	tally "$name" "$status"
+	tally "$name ($(( $(date +%s) - suite_start )) s)" "$status"
 }
 
 unit_tests() {	# unit_tests BUILDDIR
@@ -94,7 +95,7 @@ run_suite "firehose (HTTP, TLS, kill -9)" sh tests/firehose/run.sh build/flowlen
 run_suite "tui (tmux)" sh tests/tui/run.sh build/flowlens
 run_suite "archive (Parquet read back by DuckDB, hyparquet)" sh tests/archive/run.sh build/flowlens
 run_suite "archive crash (kill -9)" sh tests/archive/crash.sh build/flowlens
-run_suite "fuzz (${FUZZ_SECONDS:=10} s each)" env FUZZ_SECONDS="$FUZZ_SECONDS" sh tests/fuzz/run.sh
+run_suite "fuzz (${FUZZ_SECONDS:=5} s each)" env FUZZ_SECONDS="$FUZZ_SECONDS" sh tests/fuzz/run.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if [ -x build/asan/flowlens ]; then
