@@ -42,6 +42,8 @@ struct store {
 	sqlite3_stmt *update_checkpoint;/* ingest_state checkpoint */
 	sqlite3_stmt *insert_request;	/* INSERT INTO firehose_requests */
 	sqlite3_stmt *find_request;	/* is a request id committed? */
+	int64_t       batch_newest;	/* largest start in the batch being
+					 * written, or INT64_MIN */
 };
 
 static int
@@ -123,7 +125,8 @@ static const char schema_rest[] =
     "  skipped INTEGER NOT NULL DEFAULT 0,\n"
     "  cursor TEXT,\n"
     "  created_at INTEGER NOT NULL,\n"
-    "  updated_at INTEGER NOT NULL\n"
+    "  updated_at INTEGER NOT NULL,\n"
+    "  newest_start INTEGER\n"
     ");\n"
     "CREATE INDEX IF NOT EXISTS ingest_state_source ON ingest_state(source);\n"
     "CREATE TABLE IF NOT EXISTS ingest_errors (\n"
@@ -186,6 +189,52 @@ static const char schema_rest[] =
     "  value TEXT\n"
     ");\n";
 
+/*
+ * Columns added since schema version 1 was first written, for stores
+ * created before them: added in place (ALTER TABLE ... ADD COLUMN only
+ * appends, old rows read NULL), inside one write transaction so two
+ * processes opening the same old store cannot both add a column.
+ */
+static int
+upgrade_schema(struct store *s, char **err)
+{
+	static const char *const adds[][3] = {
+		{ "ingest_state", "newest_start", "INTEGER" },
+	};
+	size_t i;
+	int rc = exec_sql(s->db, "BEGIN IMMEDIATE", err,
+	    "cannot upgrade the store's tables");
+
+	for (i = 0; rc == 0 && i < sizeof adds / sizeof adds[0]; i++) {
+		sqlite3_stmt *st;
+		char *sql = xasprintf("SELECT 1 FROM pragma_table_info('%s') "
+		    "WHERE name = '%s'", adds[i][0], adds[i][1]);
+		int have;
+
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+			free(sql);
+			rc = fail_db(s->db, err, "cannot read the store's "
+			    "columns");
+			break;
+		}
+		free(sql);
+		have = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		if (!have) {
+			sql = xasprintf("ALTER TABLE %s ADD COLUMN %s %s",
+			    adds[i][0], adds[i][1], adds[i][2]);
+			rc = exec_sql(s->db, sql, err, "cannot add a column to "
+			    "the store");
+			free(sql);
+		}
+	}
+	if (rc == 0)
+		return exec_sql(s->db, "COMMIT", err,
+		    "cannot upgrade the store's tables");
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
 static int
 create_schema(struct store *s, char **err)
 {
@@ -200,7 +249,7 @@ create_schema(struct store *s, char **err)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	free(ddl);
 	free(sql);
-	return rc;
+	return rc < 0 ? rc : upgrade_schema(s, err);
 }
 
 static int
@@ -302,8 +351,10 @@ prepare_statements(struct store *s, char **err)
 		return -1;
 	if (prepare(s, "UPDATE ingest_state SET offset = ?, line = ?, "
 	    "raw_size = ?, cursor = ?, records = records + ?, "
-	    "errors = errors + ?, skipped = skipped + ?, updated_at = ? "
-	    "WHERE id = ?", &s->update_checkpoint, err) < 0)
+	    "errors = errors + ?, skipped = skipped + ?, updated_at = ?, "
+	    "newest_start = CASE WHEN ?10 IS NULL THEN newest_start "
+	    "ELSE max(coalesce(newest_start, ?10), ?10) END "
+	    "WHERE id = ?9", &s->update_checkpoint, err) < 0)
 		return -1;
 	if (prepare(s, "INSERT INTO firehose_requests (request_id, origin, "
 	    "records, at) VALUES (?, ?, ?, ?)", &s->insert_request, err) < 0)
@@ -609,7 +660,11 @@ write_records(struct store *s, const struct batch *b, char **err)
 	int n = 0;
 
 	memset(run, 0, sizeof run);
+	s->batch_newest = INT64_MIN;
 	while (batch_next_record(b, &pos, &run[n])) {
+		if (record_has(&run[n], COL_START) &&
+		    run[n].ival[COL_START] > s->batch_newest)
+			s->batch_newest = run[n].ival[COL_START];
 		if (n > 0 && record_shape(&run[n]) != record_shape(&run[0])) {
 			struct flow_record next = run[n];
 
@@ -697,6 +752,10 @@ write_checkpoint(struct store *s, const struct batch *b, char **err)
 	sqlite3_bind_int64(st, 7, b->skipped);
 	sqlite3_bind_int64(st, 8, now_epoch());
 	sqlite3_bind_int64(st, 9, cp->source_id);
+	if (s->batch_newest != INT64_MIN)
+		sqlite3_bind_int64(st, 10, s->batch_newest);
+	else
+		sqlite3_bind_null(st, 10);
 	return step_reset(s, st, err, "cannot save the checkpoint");
 }
 

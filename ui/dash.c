@@ -209,16 +209,21 @@ draw_sources(struct app *a, WINDOW *w, int y, int rows, int width)
 	draw_title_rule(w, y, width, title, term_attr(ROLE_HEADER));
 	for (i = 0; i < rows - 1 && i < s->nsources; i++) {
 		const struct snap_source *src = &s->sources[i];
-		char rec[16], age[32], line[512];
+		char rec[16], age[32], behind[32], line[512];
 		int selected = a->panel == PANEL_SOURCES && a->panel_row == i;
 
 		term_human(rec, sizeof rec, src->records);
 		age_text(age, sizeof age, s->now - src->updated_at);
-		snprintf(line, sizeof line, "%s%-24.24s %7s rec %6.0f/s  %lld "
-		    "rejected  commit %s ago%s%s", selected ?
+		if (src->newest_start)
+			age_text(behind, sizeof behind,
+			    s->now - src->newest_start);
+		else
+			snprintf(behind, sizeof behind, "-");
+		snprintf(line, sizeof line, "%s%-24.24s %7s rec %6.0f/s  lag "
+		    "%s  %lld rejected  commit %s ago%s%s", selected ?
 		    term_glyph(G_CURSOR) : " ", src->source, rec, src->rate,
-		    (long long)src->errors, age, src->last_error[0] ? "  " :
-		    "", src->last_error);
+		    behind, (long long)src->errors, age, src->last_error[0] ?
+		    "  " : "", src->last_error);
 		term_put(w, y + 1 + i, 0, width, line, selected ?
 		    term_attr(ROLE_SELECT) : src->errors ? term_attr(ROLE_WARN) : 0,
 		    1);

@@ -237,6 +237,24 @@ read_source(sqlite3_stmt *st, void *arg)
 	src->records = sqlite3_column_int64(st, 3);
 	src->errors = sqlite3_column_int64(st, 4);
 	src->updated_at = sqlite3_column_int64(st, 5);
+	src->newest_start = sqlite3_column_int64(st, 6);
+}
+
+/* Does table have a column of that name? */
+static int
+has_column(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *st;
+	int have = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) "
+	    "WHERE name = ?2", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return have;
 }
 
 static void
@@ -374,9 +392,15 @@ build(struct snap_worker *w, struct snapshot *s)
 	for (i = 0; i < s->nproto; i++)
 		finish_series(&s->proto[i], count);
 
-	rc |= run_rows(w->db, "SELECT id, source, kind, records, errors, "
-	    "updated_at FROM ingest_state ORDER BY updated_at DESC, id DESC "
-	    "LIMIT 8", 0, 0, read_source, s, s->status, sizeof s->status);
+	/* newest_start: a store written only by an older flowlens lacks it
+	 * until a writer opens the store again. */
+	sql = xasprintf("SELECT id, source, kind, records, errors, updated_at, "
+	    "%s FROM ingest_state ORDER BY updated_at DESC, id DESC LIMIT 8",
+	    has_column(w->db, "ingest_state", "newest_start") ?
+	    "coalesce(newest_start, 0)" : "0");
+	rc |= run_rows(w->db, sql, 0, 0, read_source, s, s->status,
+	    sizeof s->status);
+	free(sql);
 	for (i = 0; i < s->nsources; i++)
 		if (s->sources[i].errors > 0)
 			rc |= run_rows(w->db, "SELECT location, reason FROM "

@@ -44,6 +44,7 @@ struct snap_source {
 	int64_t errors;		/* rejected input units */
 	double  rate;		/* records/s since the previous snapshot */
 	int64_t updated_at;	/* epoch seconds of its last commit */
+	int64_t newest_start;	/* newest record's start, or 0 if unknown */
 	char    last_error[128];/* "location: reason" of its newest error */
 };
 

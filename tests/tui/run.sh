@@ -303,6 +303,16 @@ if wait_for reader "demo:rate=400 +[0-9.k]+ rec" 15; then
 	else
 		fail "second process sees the ingest grow ($a -> $b)" reader
 	fi
+	# Demo records start "now": the source's lag is seconds, and it is
+	# what SQL says of the newest record of that source.
+	lag=$(screen reader | sed -n 's/^ *demo:rate=400 .* lag \([0-9]*\)s .*/\1/p')
+	want=$(sqlite3 -readonly "$live" "SELECT strftime('%s','now') - max(start) FROM flow_logs WHERE origin = (SELECT id FROM ingest_state WHERE source = 'demo:rate=400')")
+	if [ -n "$lag" ] && [ -n "$want" ] && [ "$lag" -le 10 ] &&
+	    [ $((lag - want)) -le 3 ] && [ $((want - lag)) -le 3 ]; then
+		ok "per-source lag behind real time (${lag}s; SQL ${want}s)"
+	else
+		fail "per-source lag behind real time (screen '${lag}', SQL '${want}')" reader
+	fi
 else
 	fail "second process attaches to the live store" reader
 fi
