@@ -97,6 +97,8 @@ test_batch_roundtrip_and_metrics(void)
 	    "AND vpc_id IS NULL AND extra IS NULL"), 100);
 	CHECK_INT(scalar(db, "SELECT offset FROM ingest_state"), 1234);
 	CHECK_INT(scalar(db, "SELECT records FROM ingest_state"), 100);
+	CHECK_INT(scalar(db, "SELECT newest_start = (SELECT max(start) FROM "
+	    "flow_logs) FROM ingest_state"), 1);
 	CHECK_INT(scalar(db, "SELECT typeof(raw) = 'blob' AND length(raw) = 5 "
 	    "FROM ingest_errors"), 1);
 	/* metrics equal the aggregation of the rows, for both windows */
@@ -261,6 +263,53 @@ test_request_ids(void)
 	fresh_db();
 }
 
+/*
+ * A store written before ingest_state.newest_start existed gets the column
+ * when a writer opens it, keeps its rows, and fills the column from then
+ * on; a batch with no records leaves it as it was.
+ */
+static void
+test_upgrade_adds_columns(void)
+{
+	struct store *s;
+	struct writer *w;
+	struct writer_stats ws;
+	struct batch *b;
+	char *err = NULL;
+	sqlite3 *db;
+
+	fresh_db();
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	db = store_db(s);
+	CHECK_INT(sqlite3_exec(db, "INSERT INTO ingest_state (source, kind, "
+	    "created_at, updated_at, records) VALUES ('old', 'file', 1, 1, 7);"
+	    "ALTER TABLE ingest_state DROP COLUMN newest_start", NULL, NULL,
+	    NULL), SQLITE_OK);
+	store_close(s);
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	db = store_db(s);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM pragma_table_info("
+	    "'ingest_state') WHERE name = 'newest_start'"), 1);
+	CHECK_INT(scalar(db, "SELECT records FROM ingest_state"), 7);
+	CHECK_INT(scalar(db, "SELECT newest_start IS NULL FROM ingest_state"),
+	    1);
+	w = writer_start(s);
+	b = writer_batch(w);
+	b->cp.source_id = 1;	/* a checkpoint with no records */
+	CHECK_INT(writer_submit(w, b, "old", &err), 0);
+	b = writer_batch(w);
+	fill_batch(b, 1, 10);
+	CHECK_INT(writer_submit(w, b, "old", &err), 0);
+	b = writer_batch(w);
+	b->cp.source_id = 1;
+	CHECK_INT(writer_submit(w, b, "old", &err), 0);
+	CHECK_INT(writer_finish(w, &ws, &err), 0);
+	CHECK_INT(scalar(db, "SELECT newest_start FROM ingest_state"),
+	    1700000000 + 9 * 30);
+	store_close(s);
+}
+
 UNIT_MAIN(UNIT_CASE(test_batch_roundtrip_and_metrics),
+    UNIT_CASE(test_upgrade_adds_columns),
     UNIT_CASE(test_request_ids),
     UNIT_CASE(test_readers_do_not_block_the_writer), UNIT_CASE(test_cancel))
