@@ -4,6 +4,8 @@
 # record is stored exactly once (same multiset of rows as a clean ingest,
 # metrics equal to the rows, checkpoint counters equal to the rows).
 # Done for a plain file and for a gzip file (resumed by decompress-and-skip).
+# The store alone (--no-archive): the archive's own kill -9 test is
+# tests/archive/crash.sh.
 # ROWS and KILLS can be set in the environment.  Needs the sqlite3 CLI.
 set -u
 FLOWLENS=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -42,7 +44,7 @@ crash_and_resume() {	# crash_and_resume NAME FILE
 	db="$work/$name.db"
 	ref="$work/$name-ref.db"
 	t0=$(date +%s%N)
-	"$FLOWLENS" ingest --db "$ref" -q --no-progress "$file"
+	"$FLOWLENS" ingest --db "$ref" -q --no-progress --no-archive "$file"
 	clean_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	# Kill between 1/6 and 2/5 of a clean ingest's time after each start:
 	# late enough that transactions commit in between (the writer commits
@@ -55,7 +57,7 @@ crash_and_resume() {	# crash_and_resume NAME FILE
 	i=0
 	while [ "$i" -lt "$KILLS" ]; do
 		i=$((i + 1))
-		"$FLOWLENS" ingest --db "$db" -q --no-progress "$file" &
+		"$FLOWLENS" ingest --db "$db" -q --no-progress --no-archive "$file" &
 		pid=$!
 		delay=$(random_ms "$lo" "$hi")
 		sleep_ms "$delay"
@@ -68,7 +70,7 @@ crash_and_resume() {	# crash_and_resume NAME FILE
 		fi
 		wait "$pid" 2>/dev/null
 	done
-	"$FLOWLENS" ingest --db "$db" -q --no-progress "$file"
+	"$FLOWLENS" ingest --db "$db" -q --no-progress --no-archive "$file"
 	check "$name: process killed mid-ingest at least twice" \
 	    "$([ "$kills" -ge 2 ] && echo yes || echo "only $kills")" yes
 	check "$name: record count after $kills kills" \
