@@ -755,12 +755,6 @@ ingest_opts(const struct ingest *ing)
 	return ing->opt;
 }
 
-const struct flow_format *
-ingest_user_format(const struct ingest *ing)
-{
-	return &ing->user_format;
-}
-
 int
 ingest_stopping(const struct ingest *ing)
 {

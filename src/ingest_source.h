@@ -135,9 +135,6 @@ int ingest_source_state(struct ingest *ing, const char *label,
 /* The options ingest_run() was given. */
 const struct ingest_options *ingest_opts(const struct ingest *ing);
 
-/* The format for input without a header line (--log-format or v2). */
-const struct flow_format *ingest_user_format(const struct ingest *ing);
-
 /* 1 once the ingest should stop: Ctrl-C/SIGTERM or a fatal error. */
 int ingest_stopping(const struct ingest *ing);
 
