@@ -36,15 +36,9 @@ tally() {	# tally OUTPUT-FILE
 }
 
 # The pinned readers, installed once into build/archive-check.
-want=$(sed -n 's/.*"hyparquet": *"\([^"]*\)".*/\1/p' "$HERE/package.json")
-have=$(node -e 'try { console.log(require(process.argv[1]).version) } catch (e) {}' \
-    "$MODS/node_modules/hyparquet/package.json" 2>/dev/null)
-if [ "$have" != "$want" ] || [ ! -d "$MODS/node_modules/@duckdb/node-api" ]; then
-	mkdir -p "$MODS"
-	cp "$HERE/package.json" "$MODS/package.json"
-	npm install --prefix "$MODS" --no-audit --no-fund --loglevel=error >&2 ||
-	    { fail "npm install of the readers"; echo "$passed passed, $failed failed"; exit 1; }
-fi
+. "$ROOT/tests/npm.sh"
+npm_pinned "$HERE" "$MODS" ||
+    { fail "npm ci of the readers"; echo "$passed passed, $failed failed"; exit 1; }
 cp "$HERE/check.mjs" "$MODS/check.mjs"
 check() { node "$MODS/check.mjs" "$@" > "$work/out" 2>&1; tally "$work/out"; }
 

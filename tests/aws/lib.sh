@@ -1,7 +1,7 @@
 # lib.sh - shared by tests/aws/run.sh and tests/bench/cwlogs.sh (sourced):
 # the pinned npm packages and the loopback stand-in.
 #
-#   aws_npm_install ROOT     install tests/aws/package.json into
+#   aws_npm_install ROOT     install tests/aws/package-lock.json into
 #                            ROOT/build/aws once (again when it changes);
 #                            sets FLOWLENS_NODE_MODULES; 1 on failure
 #   standin_start ROOT DIR   start tests/aws/standin.mjs (s3rver files in
@@ -10,18 +10,10 @@
 #                            DIR/standin.err).  The caller kills standin_pid.
 
 aws_npm_install() {
-	_dir=$1/build/aws
-	FLOWLENS_NODE_MODULES=$_dir/node_modules
+	FLOWLENS_NODE_MODULES=$1/build/aws/node_modules
 	export FLOWLENS_NODE_MODULES
-	if [ -d "$FLOWLENS_NODE_MODULES/aws4" ] &&
-	    [ -d "$FLOWLENS_NODE_MODULES/s3rver" ] &&
-	    [ -d "$FLOWLENS_NODE_MODULES/@aws-sdk/client-cloudwatch-logs" ] &&
-	    cmp -s "$1/tests/aws/package.json" "$_dir/package.json"; then
-		return 0
-	fi
-	mkdir -p "$_dir"
-	cp "$1/tests/aws/package.json" "$_dir/package.json"
-	npm install --prefix "$_dir" --no-audit --no-fund > "$_dir/npm.log" 2>&1
+	. "$1/tests/npm.sh"
+	npm_pinned "$1/tests/aws" "$1/build/aws"
 }
 
 standin_start() {

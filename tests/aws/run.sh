@@ -45,7 +45,7 @@ finish() {
 
 . "$root/tests/aws/lib.sh"
 if ! aws_npm_install "$root"; then
-	fail "npm install (see build/aws/npm.log)"
+	fail "npm ci of the stand-ins' packages (see build/aws/npm.log)"
 	finish
 fi
 # The s3_put_file() driver, linked against the same library as FLOWLENS

@@ -20,11 +20,8 @@ MODS=$ROOT/build/archive-check
 mkdir -p "$OUT"
 log() { echo "archive bench: $*" >&2; }
 
-if [ ! -d "$MODS/node_modules/@duckdb/node-api" ]; then
-	mkdir -p "$MODS"
-	cp "$ROOT/tests/archive/package.json" "$MODS/package.json"
-	npm install --prefix "$MODS" --no-audit --no-fund --loglevel=error >&2
-fi
+. "$ROOT/tests/npm.sh"
+npm_pinned "$ROOT/tests/archive" "$MODS" || exit 1
 FLOWS=$OUT/flows-$ROWS.log
 if [ ! -s "$FLOWS" ]; then
 	log "generating $ROWS records"

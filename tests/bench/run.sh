@@ -228,18 +228,11 @@ gen_flows() {
 }
 
 # install_duckdb - @duckdb/node-api into build/bench/node_modules, at the
-# version pinned in tests/bench/package.json (so results are comparable from
-# run to run).  Nothing to do when it is already there.
+# version pinned in tests/bench/package-lock.json (so results are comparable
+# from run to run).  Nothing to do when it is already there.
 install_duckdb() {
-	_want=$(sed -n 's/.*"@duckdb\/node-api": *"\([^"]*\)".*/\1/p' "$HERE/package.json")
-	_have=$(node -e 'try { console.log(require(process.argv[1]).version) } catch (e) {}' \
-	    "$BENCH/node_modules/@duckdb/node-api/package.json")
-	if [ "$_have" != "$_want" ]; then
-		log "installing @duckdb/node-api $_want into $BENCH"
-		cp "$HERE/package.json" "$BENCH/package.json"
-		npm install --prefix "$BENCH" --no-audit --no-fund --loglevel=error >&2 ||
-		    die "npm install @duckdb/node-api failed"
-	fi
+	. "$ROOT/tests/npm.sh"
+	npm_pinned "$HERE" "$BENCH" || die "npm ci of @duckdb/node-api failed"
 	DUCKDB_VERSION=$(node "$HERE/duckdb.mjs" "$BENCH" --version)
 }
 

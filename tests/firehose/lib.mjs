@@ -137,8 +137,12 @@ export function deliver(opts) {
 		req.on('timeout', () => req.destroy(new Error('timeout')));
 		req.on('error', (error) => resolve({ id, error }));
 		if (opts.partial !== undefined) {
-			// Send only part of the declared body, then wait.
-			req.write(payload.subarray(0, opts.partial));
+			// Send only part of the declared body (none at all when 0:
+			// headers only), then wait for the answer.
+			if (opts.partial > 0)
+				req.write(payload.subarray(0, opts.partial));
+			else
+				req.flushHeaders();
 		} else {
 			req.end(payload);
 		}

@@ -156,8 +156,11 @@ async function functional() {
 	// 9. size limits: a gzip bomb and a declared 70 MB body
 	const bomb = zlib.gzipSync(Buffer.concat([Buffer.from('{"requestId":"bomb","timestamp":1,"records":[{"data":"'), Buffer.alloc(66 * 1024 * 1024, 65), Buffer.from('"}]}')]));
 	checkAnswer('gzip body inflating past 65 MiB: 413', await send({ raw: bomb, headers: { 'Content-Encoding': 'gzip' } }), 413, undefined, 'decompresses to more than');
+	// Only the headers are sent: a 413 can then come from nothing but the
+	// declared length.  (Sending part of the body as well raced the
+	// server's close: the client could see EPIPE before the answer.)
 	checkAnswer('Content-Length of 70 MB: 413 before the body is read',
-	    await send({ raw: Buffer.alloc(1024 * 1024, 32), contentLength: 70 * 1024 * 1024, partial: 1024 * 1024 }), 413);
+	    await send({ raw: Buffer.alloc(16, 32), contentLength: 70 * 1024 * 1024, partial: 0 }), 413);
 	const big = Buffer.alloc(66 * 1024 * 1024, 32);
 	// The server answers 413 as soon as the body passes the limit and stops
 	// reading; the client may see that answer or, still writing, a reset.
