@@ -13,12 +13,16 @@ VERSION   := 0.1.0
 BUILD_SHA := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 CC        ?= cc
-PKGS      := sqlite3 jansson zlib libcurl libcrypto libmicrohttpd ncursesw libzstd
+# Linked: what every run needs.  Loaded on first use (src/dynlib.h): the
+# libraries of the AWS sources, the Firehose endpoint and the SNAPPY codec,
+# whose headers are still needed to build.
+PKGS      := sqlite3 jansson zlib ncursesw libzstd
+PKGS_DYN  := libcurl libcrypto libmicrohttpd
 BUILDDIR  ?= build
 SANITIZE  ?= 0
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lcurl -lcrypto -lmicrohttpd -lncursesw -ltinfo -lzstd) -lsnappy
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(PKGS_DYN) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lncursesw -ltinfo -lzstd)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread

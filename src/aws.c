@@ -13,8 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <openssl/evp.h>
+#include "dynlib.h"
 
 #include "aws_ini.h"
 #include "timeconv.h"
@@ -156,7 +155,7 @@ http_plain(const char *method, const char *url, struct curl_slist *headers,
     double timeout, struct sbuf *out, char **err)
 {
 	struct http_body hb = { out, 64 * 1024 };
-	CURL *c = curl_easy_init();
+	CURL *c = dyn_curl.easy_init();
 	long status = 0;
 	CURLcode rc;
 
@@ -164,27 +163,27 @@ http_plain(const char *method, const char *url, struct curl_slist *headers,
 		*err = xstrdup("cannot start libcurl");
 		return -1;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	dyn_curl.easy_setopt(c, CURLOPT_URL, url);
+	dyn_curl.easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (strcmp(method, "PUT") == 0) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+		dyn_curl.easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		dyn_curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
 	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout * 1000));
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &hb);
-	rc = curl_easy_perform(c);
+	dyn_curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	dyn_curl.easy_setopt(c, CURLOPT_NOPROXY, "*");
+	dyn_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	dyn_curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+	dyn_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout * 1000));
+	dyn_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	dyn_curl.easy_setopt(c, CURLOPT_WRITEDATA, &hb);
+	rc = dyn_curl.easy_perform(c);
 	if (rc != CURLE_OK) {
-		*err = xstrdup(curl_easy_strerror(rc));
-		curl_easy_cleanup(c);
+		*err = xstrdup(dyn_curl.easy_strerror(rc));
+		dyn_curl.easy_cleanup(c);
 		return -1;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
+	dyn_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	dyn_curl.easy_cleanup(c);
 	return status;
 }
 
@@ -311,9 +310,14 @@ aws_sha256_hex(const void *data, size_t len, char out[65])
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[32];
 	unsigned int n = 0;
+	char *err = NULL;
 	int i;
 
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	if (dyn_crypto_load(&err) < 0) {	/* loaded by aws_open() */
+		fprintf(stderr, "flowlens: %s\n", err);
+		exit(70);
+	}
+	dyn_crypto.digest(data, len, md, &n, dyn_crypto.sha256(), NULL);
 	for (i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
@@ -473,11 +477,11 @@ creds_from_container(struct aws_creds *out, char **err)
 	}
 	if (tok) {
 		sbuf_printf(&line, "Authorization: %s", tok);
-		h = curl_slist_append(h, line.data);
+		h = dyn_curl.slist_append(h, line.data);
 		explicit_bzero(line.data, line.len);
 	}
 	status = http_plain("GET", url, h, 2.0, &body, &herr);
-	curl_slist_free_all(h);
+	dyn_curl.slist_free_all(h);
 	sbuf_free(&line);
 	free_secret(tok_buf);
 	if (status != 200) {
@@ -536,10 +540,10 @@ imds_session(struct aws *aws, char **err)
 	n = strlen(imds_base());
 	url = xasprintf("%.*s/latest/api/token", (int)(n && imds_base()[n - 1]
 	    == '/' ? n - 1 : n), imds_base());
-	h = curl_slist_append(h, "X-aws-ec2-metadata-token-ttl-seconds: "
+	h = dyn_curl.slist_append(h, "X-aws-ec2-metadata-token-ttl-seconds: "
 	    "21600");
 	status = http_plain("PUT", url, h, imds_timeout(), &body, &herr);
-	curl_slist_free_all(h);
+	dyn_curl.slist_free_all(h);
 	free(url);
 	if (status != 200 || body.len == 0) {
 		*err = status < 0 ? xasprintf("instance metadata (%s) did not "
@@ -575,12 +579,12 @@ imds_get(struct aws *aws, const char *path, struct sbuf *out, char **err)
 		    n - 1 : n), imds_base(), path);
 		sbuf_printf(&line, "X-aws-ec2-metadata-token: %s",
 		    aws->imds_token);
-		h = curl_slist_append(NULL, line.data);
+		h = dyn_curl.slist_append(NULL, line.data);
 		explicit_bzero(line.data, line.len);
 		sbuf_reset(&line);
 		sbuf_reset(out);
 		status = http_plain("GET", url, h, imds_timeout(), out, err);
-		curl_slist_free_all(h);
+		dyn_curl.slist_free_all(h);
 		free(url);
 		if (status != 401)
 			break;
@@ -779,10 +783,13 @@ imds_region(struct aws *aws, char **err)
 int
 aws_open(struct aws **out, const struct aws_options *opt, char **err)
 {
-	struct aws *aws = xcalloc(1, sizeof *aws);
+	struct aws *aws;
 	const char *p, *r;
 	char *section;
 
+	if (dyn_curl_load(err) < 0 || dyn_crypto_load(err) < 0)
+		return -1;
+	aws = xcalloc(1, sizeof *aws);
 	pthread_mutex_init(&aws->lock, NULL);
 	p = opt->profile;
 	aws->profile_chosen = p != NULL;
@@ -872,7 +879,7 @@ close_shared(void)
 {
 	aws_close(shared_aws);
 	shared_aws = NULL;
-	curl_global_cleanup();
+	dyn_curl.global_cleanup();
 }
 
 struct aws *
@@ -885,7 +892,11 @@ aws_shared(const struct aws_options *opt, char **err)
 		static int curl_ready;
 
 		if (!curl_ready) {
-			curl_global_init(CURL_GLOBAL_DEFAULT);
+			if (dyn_curl_load(err) < 0) {
+				pthread_mutex_unlock(&shared_lock);
+				return NULL;
+			}
+			dyn_curl.global_init(CURL_GLOBAL_DEFAULT);
 			curl_ready = 1;
 			atexit(close_shared);
 		}
@@ -1007,7 +1018,7 @@ aws_client_new(struct aws *aws)
 	struct aws_client *c = xcalloc(1, sizeof *c);
 
 	c->aws = aws;
-	c->curl = curl_easy_init();
+	c->curl = dyn_curl.easy_init();
 	if (c->curl == NULL) {
 		fprintf(stderr, "flowlens: cannot start libcurl\n");
 		exit(70);
@@ -1019,7 +1030,7 @@ void
 aws_client_free(struct aws_client *c)
 {
 	if (c) {
-		curl_easy_cleanup(c->curl);
+		dyn_curl.easy_cleanup(c->curl);
 		free(c);
 	}
 }
@@ -1221,18 +1232,18 @@ attempt(struct aws_client *c, const struct aws_request *req,
 	const char *const *x;
 	CURLcode rc;
 
-	curl_easy_reset(h);
+	dyn_curl.easy_reset(h);
 	sbuf_reset(&resp->body);
 	free(resp->etag);
 	resp->etag = NULL;
 	if (req->content_type) {
 		sbuf_printf(&line, "Content-Type: %s", req->content_type);
-		hdr = curl_slist_append(hdr, line.data);
+		hdr = dyn_curl.slist_append(hdr, line.data);
 		sbuf_reset(&line);
 	}
 	if (req->target) {
 		sbuf_printf(&line, "X-Amz-Target: %s", req->target);
-		hdr = curl_slist_append(hdr, line.data);
+		hdr = dyn_curl.slist_append(hdr, line.data);
 		sbuf_reset(&line);
 	}
 	if (req->service == AWS_S3) {
@@ -1244,16 +1255,16 @@ attempt(struct aws_client *c, const struct aws_request *req,
 			aws_sha256_hex(req->body ? req->body : "",
 			    req->body ? req->body_len : 0, hash);
 		sbuf_printf(&line, "x-amz-content-sha256: %s", hash);
-		hdr = curl_slist_append(hdr, line.data);
+		hdr = dyn_curl.slist_append(hdr, line.data);
 		sbuf_reset(&line);
 	}
 	for (x = req->headers; x && *x; x++)
-		hdr = curl_slist_append(hdr, *x);
+		hdr = dyn_curl.slist_append(hdr, *x);
 	/* Only when non-empty (curl#11007). */
 	if (cr->session_token && *cr->session_token) {
 		sbuf_printf(&line, "X-Amz-Security-Token: %s",
 		    cr->session_token);
-		hdr = curl_slist_append(hdr, line.data);
+		hdr = dyn_curl.slist_append(hdr, line.data);
 		explicit_bzero(line.data, line.len);
 		sbuf_reset(&line);
 	}
@@ -1261,51 +1272,51 @@ attempt(struct aws_client *c, const struct aws_request *req,
 	 * without sending it, and AWS refuses the request. */
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:%s", c->aws->region,
 	    req->service == AWS_LOGS ? "logs" : "s3");
-	curl_easy_setopt(h, CURLOPT_URL, req->url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4);
-	curl_easy_setopt(h, CURLOPT_USERNAME, cr->access_key_id);
-	curl_easy_setopt(h, CURLOPT_PASSWORD, cr->secret_access_key);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &hb);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	dyn_curl.easy_setopt(h, CURLOPT_URL, req->url);
+	dyn_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	dyn_curl.easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	dyn_curl.easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4);
+	dyn_curl.easy_setopt(h, CURLOPT_USERNAME, cr->access_key_id);
+	dyn_curl.easy_setopt(h, CURLOPT_PASSWORD, cr->secret_access_key);
+	dyn_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	dyn_curl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	dyn_curl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	dyn_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	dyn_curl.easy_setopt(h, CURLOPT_WRITEDATA, &hb);
+	dyn_curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	dyn_curl.easy_setopt(h, CURLOPT_HEADERDATA, resp);
 	if (req->stopping) {
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, req);
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		dyn_curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		dyn_curl.easy_setopt(h, CURLOPT_XFERINFODATA, req);
+		dyn_curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	}
 	if (env("AWS_CA_BUNDLE"))
-		curl_easy_setopt(h, CURLOPT_CAINFO, env("AWS_CA_BUNDLE"));
+		dyn_curl.easy_setopt(h, CURLOPT_CAINFO, env("AWS_CA_BUNDLE"));
 	if (req->upload) {
 		rewind(req->upload);
-		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(h, CURLOPT_READDATA, req->upload);
-		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+		dyn_curl.easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		dyn_curl.easy_setopt(h, CURLOPT_READDATA, req->upload);
+		dyn_curl.easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
 		    (curl_off_t)req->upload_len);
 	} else if (req->body || strcmp(req->method, "POST") == 0) {
 		/* POSTFIELDS: libcurl hashes exactly these bytes. */
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body :
+		dyn_curl.easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body :
 		    "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		dyn_curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)req->body_len);
 	}
 	if (strcmp(req->method, "HEAD") == 0)
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		dyn_curl.easy_setopt(h, CURLOPT_NOBODY, 1L);
 	else if (strcmp(req->method, "GET") != 0)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
-	rc = curl_easy_perform(h);
+		dyn_curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+	rc = dyn_curl.easy_perform(h);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+		dyn_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	/* libcurl keeps copies of the keys until the next reset. */
-	curl_easy_setopt(h, CURLOPT_USERNAME, "");
-	curl_easy_setopt(h, CURLOPT_PASSWORD, "");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdr);
+	dyn_curl.easy_setopt(h, CURLOPT_USERNAME, "");
+	dyn_curl.easy_setopt(h, CURLOPT_PASSWORD, "");
+	dyn_curl.easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	dyn_curl.slist_free_all(hdr);
 	sbuf_free(&line);
 	return rc;
 }
@@ -1350,7 +1361,7 @@ aws_call(struct aws_client *c, const struct aws_request *req,
 				*err = xasprintf("cannot reach %s at %s: %s "
 				    "(after %d attempts)", service_name(
 				    req->service), req->url,
-				    curl_easy_strerror(rc), resp->attempts);
+				    dyn_curl.easy_strerror(rc), resp->attempts);
 				aws_creds_clear(&cr);
 				return -1;
 			}

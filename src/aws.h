@@ -81,7 +81,9 @@ struct aws;
  */
 struct aws *aws_shared(const struct aws_options *opt, char **err);
 
-/* Create / free a private handle (tests; aws_shared uses these). */
+/* Create / free a private handle (tests; aws_shared uses these).  The
+ * open loads libcurl and libcrypto (dynlib.h) and fails with *err naming
+ * the package to install when they are missing. */
 int aws_open(struct aws **out, const struct aws_options *opt, char **err);
 void aws_close(struct aws *aws);
 

@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
+#include "dynlib.h"
 
 #include "batch.h"
 #include "firehose_body.h"
@@ -169,16 +169,16 @@ send_answer(struct MHD_Connection *conn, const struct fh_request *req,
 		sbuf_appends(&b, "\"");
 	}
 	sbuf_appends(&b, "}");
-	resp = MHD_create_response_from_buffer(b.len, b.data,
+	resp = dyn_mhd.create_response_from_buffer(b.len, b.data,
 	    MHD_RESPMEM_MUST_COPY);
 	sbuf_free(&b);
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", "application/json");
+	dyn_mhd.add_response_header(resp, "Content-Type", "application/json");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(resp, "Allow", "POST");
-	rc = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+		dyn_mhd.add_response_header(resp, "Allow", "POST");
+	rc = dyn_mhd.queue_response(conn, status, resp);
+	dyn_mhd.destroy_response(resp);
 	return rc;
 }
 
@@ -205,7 +205,7 @@ answer(struct fh_request *req, unsigned status, const char *message)
 		fh->suspended--;
 		fh->unsent++;
 		pthread_mutex_unlock(&fh->lock);
-		MHD_resume_connection(req->conn);
+		dyn_mhd.resume_connection(req->conn);
 		/* Followers are chained through their own followers field. */
 		req = next;
 	}
@@ -307,7 +307,7 @@ header(struct MHD_Connection *conn, const char *name, size_t *len)
 	const char *v = NULL;
 	size_t n = 0;
 
-	if (MHD_lookup_connection_value_n(conn, MHD_HEADER_KIND, name,
+	if (dyn_mhd.lookup_connection_value_n(conn, MHD_HEADER_KIND, name,
 	    strlen(name), &v, &n) != MHD_YES)
 		return NULL;
 	if (len)
@@ -427,7 +427,7 @@ body_received(struct firehose *fh, struct MHD_Connection *conn,
 	if (!fh->stopping && fh->inbox_len < MAX_INBOX) {
 		/* Suspend before the source thread can see it: an answer may
 		 * come (and resume it) as soon as the lock is released. */
-		MHD_suspend_connection(conn);
+		dyn_mhd.suspend_connection(conn);
 		req->state = REQ_WAITING;
 		req->next = NULL;
 		if (fh->inbox_tail)
@@ -557,8 +557,10 @@ start_server(struct firehose *fh, char **err)
 		*err = xstrdup("--tls-cert and --tls-key go together");
 		return -1;
 	}
+	if (dyn_mhd_load(err) < 0)
+		return -1;
 	if (opt->tls_cert) {
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		if (dyn_mhd.is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			*err = xstrdup("this libmicrohttpd was built without "
 			    "TLS: terminate TLS at a proxy instead");
 			return -1;
@@ -583,7 +585,7 @@ start_server(struct firehose *fh, char **err)
 	if (fh->addr.family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	errno = 0;
-	fh->daemon = MHD_start_daemon(flags, (uint16_t)fh->addr.port, NULL,
+	fh->daemon = dyn_mhd.start_daemon(flags, (uint16_t)fh->addr.port, NULL,
 	    NULL, on_request, fh,
 	    MHD_OPTION_SOCK_ADDR, fh->addr.family == AF_INET6 ?
 	    (struct sockaddr *)&fh->addr.in6 : (struct sockaddr *)&fh->addr.in4,
@@ -606,7 +608,7 @@ start_server(struct firehose *fh, char **err)
 		    "and key pair valid PEM?)" : "");
 		return -1;
 	}
-	info = MHD_get_daemon_info(fh->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	info = dyn_mhd.get_daemon_info(fh->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	if (info && info->port)
 		fh->addr.port = info->port;
 	fprintf(stderr, "flowlens: %s: listening on %s://%s%s%s:%u%s\n",
@@ -799,7 +801,7 @@ stop_server(struct firehose *fh)
 	fh->inbox = fh->inbox_tail = NULL;
 	fh->inbox_len = 0;
 	pthread_mutex_unlock(&fh->lock);
-	listen_fd = MHD_quiesce_daemon(fh->daemon);
+	listen_fd = dyn_mhd.quiesce_daemon(fh->daemon);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
 	answer_all(inbox, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -812,7 +814,7 @@ stop_server(struct firehose *fh)
 	while (fh->unsent && now_monotonic() < until)
 		wait_wake(fh);
 	pthread_mutex_unlock(&fh->lock);
-	MHD_stop_daemon(fh->daemon);
+	dyn_mhd.stop_daemon(fh->daemon);
 	fh->daemon = NULL;
 }
 

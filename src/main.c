@@ -320,12 +320,19 @@ parse_size(const char *text, int64_t *out)
 static int
 archive_option(struct archive_options *ao, int c, const char *arg)
 {
+	char *err = NULL;
 	int codec;
 
 	switch (c) {
 	case 'C':
 		if ((codec = pq_codec_parse(arg)) < 0)
 			return -1;
+		if (pq_codec_usable((enum pq_codec)codec, &err) < 0) {
+			fprintf(stderr, "flowlens: --archive-codec %s: %s\n",
+			    arg, err);
+			free(err);
+			return -1;
+		}
 		ao->codec = (enum pq_codec)codec;
 		return 0;
 	case 'B':

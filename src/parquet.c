@@ -11,9 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <snappy-c.h>
 #include <zlib.h>
 #include <zstd.h>
+
+#include "dynlib.h"
 
 #include "thrift.h"
 #include "util.h"
@@ -95,6 +96,12 @@ pq_codec_parse(const char *name)
 	return -1;
 }
 
+int
+pq_codec_usable(enum pq_codec c, char **err)
+{
+	return c == PQ_SNAPPY ? dyn_snappy_load(err) : 0;
+}
+
 const char *
 pq_codec_name(enum pq_codec c)
 {
@@ -161,9 +168,12 @@ pq_open(struct pq_writer **out, const char *path,
     const struct pq_column *cols, int ncols, const struct pq_options *opt,
     char **err)
 {
-	struct pq_writer *w = xcalloc(1, sizeof *w);
+	struct pq_writer *w;
 	int i;
 
+	if (pq_codec_usable(opt->codec, err) < 0)
+		return -1;
+	w = xcalloc(1, sizeof *w);
 	w->f = fopen(path, "wb");
 	if (w->f == NULL) {
 		*err = xasprintf("cannot create %s: %s", path, strerror(errno));
@@ -372,9 +382,9 @@ compress_page(struct pq_writer *w, const struct sbuf *in, char **err)
 		w->comp.len = cap;
 		return 0;
 	case PQ_SNAPPY:
-		cap = snappy_max_compressed_length(n);
+		cap = dyn_snappy.max_compressed_length(n);
 		sbuf_reserve(&w->comp, cap);
-		if (snappy_compress(src, n, w->comp.data, &cap) != SNAPPY_OK) {
+		if (dyn_snappy.compress(src, n, w->comp.data, &cap) != SNAPPY_OK) {
 			*err = xasprintf("snappy compression failed");
 			return -1;
 		}

@@ -47,6 +47,9 @@ struct pq_writer;
 
 /* "zstd", "gzip", "snappy", "none" -> codec; -1 if unknown. */
 int pq_codec_parse(const char *name);
+/* 0 when codec c can be used here; else -1 with *err saying which library
+ * to install (SNAPPY needs libsnappy, loaded on first use). */
+int pq_codec_usable(enum pq_codec c, char **err);
 const char *pq_codec_name(enum pq_codec c);
 
 /*

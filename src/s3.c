@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
+#include "dynlib.h"
 
 #include "util.h"
 
@@ -280,7 +280,7 @@ static void
 base64(const unsigned char *p, size_t n, char *out, size_t cap)
 {
 	if (cap >= 4 * ((n + 2) / 3) + 1)
-		EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+		dyn_crypto.encode_block((unsigned char *)out, p, (int)n);
 	else if (cap > 0)
 		out[0] = '\0';
 }
@@ -290,22 +290,22 @@ static int
 digest_file(FILE *f, char sha_hex[65], char sha_b64[64], char md5_b64[32])
 {
 	static const char hex[] = "0123456789abcdef";
-	EVP_MD_CTX *sha = EVP_MD_CTX_new(), *md5 = EVP_MD_CTX_new();
+	EVP_MD_CTX *sha = dyn_crypto.md_ctx_new(), *md5 = dyn_crypto.md_ctx_new();
 	unsigned char buf[65536], sd[32], md[16];
 	unsigned int sn = 0, mn = 0;
 	size_t n;
 	int i;
 
-	EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
-	EVP_DigestInit_ex(md5, EVP_md5(), NULL);
+	dyn_crypto.digest_init_ex(sha, dyn_crypto.sha256(), NULL);
+	dyn_crypto.digest_init_ex(md5, dyn_crypto.md5(), NULL);
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-		EVP_DigestUpdate(sha, buf, n);
-		EVP_DigestUpdate(md5, buf, n);
+		dyn_crypto.digest_update(sha, buf, n);
+		dyn_crypto.digest_update(md5, buf, n);
 	}
-	EVP_DigestFinal_ex(sha, sd, &sn);
-	EVP_DigestFinal_ex(md5, md, &mn);
-	EVP_MD_CTX_free(sha);
-	EVP_MD_CTX_free(md5);
+	dyn_crypto.digest_final_ex(sha, sd, &sn);
+	dyn_crypto.digest_final_ex(md5, md, &mn);
+	dyn_crypto.md_ctx_free(sha);
+	dyn_crypto.md_ctx_free(md5);
 	if (ferror(f))
 		return -1;
 	for (i = 0; i < 32; i++) {
