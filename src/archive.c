@@ -27,6 +27,11 @@
  * buffer is written out as a row group. */
 #define BUFFER_BYTES    ((size_t)192 << 20)
 #define TEMP_PREFIX     ".tmp-flowlens-"
+/* A part of an older hour that got no row among the last COLD_ROWS read
+ * has its buffer (if at least COLD_MIN_BYTES) written out as a row group
+ * at once, beside the store writer, rather than all at the next seal. */
+#define COLD_ROWS       65536
+#define COLD_MIN_BYTES  ((size_t)1 << 20)
 
 /* ------------------------------------------------------------ columns */
 
@@ -165,7 +170,10 @@ random_token(void)
 
 struct part {
 	char              *account, *region;
+	struct sbuf        raw_account, raw_region;	/* as stored, of the
+					 * row that opened it */
 	int64_t            hour;	/* epoch of the UTC hour */
+	int64_t            last_row;	/* rows_read when it got its last */
 	char              *dir, *temp;
 	struct pq_writer  *pq;
 };
@@ -178,7 +186,13 @@ struct archiver {
 	char                  *root;
 	char                  *created_by;
 	int                    lockfd;
-	sqlite3_stmt          *read;
+	sqlite3_stmt          *read;	/* rows after the cursor */
+	uint64_t               read_mask;	/* columns read selects */
+	int                    read_col[FLOW_COL_COUNT + 1];	/* archive
+					 * column of result column 1 + k */
+	int                    read_ncols;
+	int                    read_pos[FLOW_COL_COUNT + 1];	/* result
+					 * column of archive column c */
 	pthread_t              thread;
 	pthread_mutex_t        mu;
 	pthread_cond_t         cv;
@@ -186,6 +200,8 @@ struct archiver {
 	char                  *error;
 	int64_t                watermark;	/* archived_through */
 	int64_t                cursor;		/* last rowid buffered */
+	int64_t                rows_read;	/* rows buffered, ever */
+	int64_t                newest_hour;	/* of the rows buffered */
 	int64_t                generation;
 	struct part           *parts;
 	int                    nparts;
@@ -231,6 +247,8 @@ free_part(struct part *p)
 {
 	free(p->account);
 	free(p->region);
+	sbuf_free(&p->raw_account);
+	sbuf_free(&p->raw_region);
 	free(p->dir);
 	free(p->temp);
 }
@@ -292,26 +310,44 @@ open_part(struct archiver *a, char *account, char *region, int64_t hour,
 	return p;
 }
 
-/* The open file for this row's partition (opening it if needed). */
+static int
+same_bytes(const struct sbuf *b, const unsigned char *p, size_t n)
+{
+	return b->len == n && (n == 0 || memcmp(b->data, p, n) == 0);
+}
+
+/* The open file for this row's partition (opening it if needed).  Parts
+ * are found by the stored values first, without building path values. */
 static struct part *
 part_for(struct archiver *a, sqlite3_stmt *st, char **err)
 {
-	const unsigned char *acc = sqlite3_column_text(st, 1 + COL_ACCOUNT_ID);
-	size_t accn = (size_t)sqlite3_column_bytes(st, 1 + COL_ACCOUNT_ID);
-	const unsigned char *reg = sqlite3_column_text(st, 1 + COL_REGION);
-	size_t regn = (size_t)sqlite3_column_bytes(st, 1 + COL_REGION);
-	int64_t start = sqlite3_column_int64(st, 1 + COL_START), hour;
+	sqlite3_value *acc_v = sqlite3_column_value(st,
+	    a->read_pos[COL_ACCOUNT_ID]);
+	sqlite3_value *reg_v = sqlite3_column_value(st,
+	    a->read_pos[COL_REGION]);
+	const unsigned char *acc = sqlite3_value_text(acc_v);
+	size_t accn = (size_t)sqlite3_value_bytes(acc_v);
+	const unsigned char *reg = sqlite3_value_text(reg_v);
+	size_t regn = (size_t)sqlite3_value_bytes(reg_v);
+	int64_t start = sqlite3_column_int64(st, a->read_pos[COL_START]), hour;
+	struct part *p = NULL;
 	char *account, *region;
 	int i;
 
 	if (start < 0)
 		start = 0;
 	hour = start - start % 3600;
+	for (i = a->nparts - 1; i >= 0; i--) {
+		p = &a->parts[i];
+		if (p->hour == hour && same_bytes(&p->raw_account, acc, accn) &&
+		    same_bytes(&p->raw_region, reg, regn))
+			return p;
+	}
+	/* Different stored values can share a path value ("a/b", "a_b"). */
 	account = hive_value(acc, accn);
 	region = hive_value(reg, regn);
 	for (i = a->nparts - 1; i >= 0; i--) {
-		struct part *p = &a->parts[i];
-
+		p = &a->parts[i];
 		if (p->hour == hour && strcmp(p->account, account) == 0 &&
 		    strcmp(p->region, region) == 0) {
 			free(account);
@@ -319,79 +355,138 @@ part_for(struct archiver *a, sqlite3_stmt *st, char **err)
 			return p;
 		}
 	}
-	return open_part(a, account, region, hour, err);
+	if ((p = open_part(a, account, region, hour, err)) == NULL)
+		return NULL;
+	sbuf_append(&p->raw_account, acc, accn);
+	sbuf_append(&p->raw_region, reg, regn);
+	return p;
 }
 
+/* Put the current row of a->read into pq: the columns it selects; the
+ * others are NULL in every row it can return. */
 static void
-put_row(struct pq_writer *pq, sqlite3_stmt *st, const struct pq_column *cols,
-    int ncols)
+put_row(const struct archiver *a, struct pq_writer *pq,
+    const struct pq_column *cols)
 {
-	int c;
+	sqlite3_stmt *st = a->read;
+	int k;
 
-	for (c = 0; c < ncols; c++) {
-		int type = sqlite3_column_type(st, 1 + c);
+	/* sqlite3_value_*() on the column's value: one locked API call a
+	 * column instead of two or three. */
+	for (k = 0; k < a->read_ncols; k++) {
+		sqlite3_value *v = sqlite3_column_value(st, 1 + k);
+		int c = a->read_col[k];
 
-		if (type == SQLITE_NULL)
+		if (sqlite3_value_type(v) == SQLITE_NULL)
 			continue;
 		if (cols[c].type == PQ_STRING) {
-			const unsigned char *s = sqlite3_column_text(st, 1 + c);
+			const unsigned char *s = sqlite3_value_text(v);
 
-			pq_put_str(pq, c, s, (size_t)sqlite3_column_bytes(st,
-			    1 + c));
+			pq_put_str(pq, c, s, (size_t)sqlite3_value_bytes(v));
 		} else {
-			pq_put_int(pq, c, sqlite3_column_int64(st, 1 + c));
+			pq_put_int(pq, c, sqlite3_value_int64(v));
 		}
 	}
 }
 
-/* Buffer up to READ_ROWS committed rows after the cursor; *n gets how many. */
+/* Bit of archive column c in a store_columns_used() mask. */
+static uint64_t
+column_bit(int c)
+{
+	return c == FLOW_COL_COUNT ? STORE_EXTRA_COLUMN_BIT : (uint64_t)1 << c;
+}
+
+/*
+ * Make a->read select the columns of mask (and always the partition keys):
+ * reading the 31 columns a v2 record never has cost about a third of the
+ * archiver's time.
+ */
+static int
+prepare_read(struct archiver *a, uint64_t mask, char **err)
+{
+	int ncols, c, rc;
+	const struct pq_column *cols = archive_columns(&ncols);
+	struct sbuf sql = { 0 };
+
+	mask |= column_bit(COL_ACCOUNT_ID) | column_bit(COL_REGION) |
+	    column_bit(COL_START);
+	if (a->read && mask == a->read_mask)
+		return 0;
+	sqlite3_finalize(a->read);
+	a->read = NULL;
+	a->read_ncols = 0;
+	sbuf_appends(&sql, "SELECT rowid");
+	for (c = 0; c < ncols; c++) {
+		a->read_pos[c] = -1;
+		if ((mask & column_bit(c)) == 0)
+			continue;
+		sbuf_printf(&sql, ", \"%s\"", cols[c].name);
+		a->read_col[a->read_ncols++] = c;
+		a->read_pos[c] = a->read_ncols;
+	}
+	sbuf_printf(&sql, " FROM flow_logs WHERE rowid > ? ORDER BY "
+	    "rowid LIMIT %d", READ_ROWS);
+	rc = sqlite3_prepare_v2(a->rdb, sql.data, -1, &a->read, NULL);
+	sbuf_free(&sql);
+	if (rc != SQLITE_OK) {
+		*err = xasprintf("archive: cannot read flow_logs: %s",
+		    sqlite3_errmsg(a->rdb));
+		return -1;
+	}
+	a->read_mask = mask;
+	return 0;
+}
+
+/*
+ * Buffer up to READ_ROWS committed rows after the cursor; *n gets how
+ * many.  The columns in use and the rows are read in one snapshot, so no
+ * row can have a value in a column the mask leaves out.
+ */
 static int
 read_rows(struct archiver *a, int *n, char **err)
 {
 	int ncols, rc;
 	const struct pq_column *cols = archive_columns(&ncols);
+	uint64_t mask;
 
 	*n = 0;
-	if (a->read == NULL) {
-		struct sbuf sql = { 0 };
-		int c;
-
-		sbuf_appends(&sql, "SELECT rowid");
-		for (c = 0; c < ncols; c++)
-			sbuf_printf(&sql, ", \"%s\"", cols[c].name);
-		sbuf_printf(&sql, " FROM flow_logs WHERE rowid > ? ORDER BY "
-		    "rowid LIMIT %d", READ_ROWS);
-		rc = sqlite3_prepare_v2(a->rdb, sql.data, -1, &a->read, NULL);
-		sbuf_free(&sql);
-		if (rc != SQLITE_OK) {
-			*err = xasprintf("archive: cannot read flow_logs: %s",
-			    sqlite3_errmsg(a->rdb));
-			return -1;
-		}
+	if (sqlite3_exec(a->rdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    store_columns_used(a->rdb, &mask) < 0) {
+		*err = xasprintf("archive: cannot read the store: %s",
+		    sqlite3_errmsg(a->rdb));
+		goto fail;
 	}
+	if (prepare_read(a, mask, err) < 0)
+		goto fail;
 	sqlite3_bind_int64(a->read, 1, a->cursor);
 	while ((rc = sqlite3_step(a->read)) == SQLITE_ROW) {
 		struct part *p = part_for(a, a->read, err);
 
-		if (p == NULL) {
-			sqlite3_reset(a->read);
-			return -1;
-		}
-		put_row(p->pq, a->read, cols, ncols);
-		if (pq_end_row(p->pq, err) < 0) {
-			sqlite3_reset(a->read);
-			return -1;
-		}
+		if (p == NULL)
+			goto fail;
+		put_row(a, p->pq, cols);
+		if (pq_end_row(p->pq, err) < 0)
+			goto fail;
+		p->last_row = ++a->rows_read;
+		if (p->hour > a->newest_hour)
+			a->newest_hour = p->hour;
 		a->cursor = sqlite3_column_int64(a->read, 0);
 		(*n)++;
 	}
-	sqlite3_reset(a->read);
 	if (rc != SQLITE_DONE) {
 		*err = xasprintf("archive: cannot read flow_logs: %s",
 		    sqlite3_errmsg(a->rdb));
-		return -1;
+		goto fail;
 	}
+	sqlite3_reset(a->read);
+	sqlite3_exec(a->rdb, "COMMIT", NULL, NULL, NULL);
 	return 0;
+fail:
+	if (a->read)
+		sqlite3_reset(a->read);
+	if (!sqlite3_get_autocommit(a->rdb))
+		sqlite3_exec(a->rdb, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 /* Keep the buffered bytes of all open files under BUFFER_BYTES. */
@@ -418,6 +513,24 @@ bound_memory(struct archiver *a, char **err)
 	}
 }
 
+/* Write out the buffers of cold parts (see COLD_ROWS). */
+static int
+flush_cold_parts(struct archiver *a, char **err)
+{
+	int i;
+
+	for (i = 0; i < a->nparts; i++) {
+		struct part *p = &a->parts[i];
+
+		if (p->hour < a->newest_hour &&
+		    a->rows_read - p->last_row >= COLD_ROWS &&
+		    pq_buffered(p->pq) >= COLD_MIN_BYTES &&
+		    pq_flush(p->pq, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int64_t
 buffered_estimate(const struct archiver *a, int64_t *rows)
 {
@@ -442,9 +555,11 @@ exec(struct archiver *a, const char *sql, char **err, const char *what)
 {
 	int rc, tries = 0;
 
+	store_want_write(1);	/* the ingest writer lets us in */
 	while ((rc = sqlite3_exec(a->db, sql, NULL, NULL, NULL)) ==
 	    SQLITE_BUSY && ++tries < 12)
 		;
+	store_want_write(0);
 	if (rc != SQLITE_OK)
 		return db_fail(a, err, what);
 	return 0;
@@ -630,8 +745,12 @@ check_state(struct archiver *a, char **err)
 		sql = xasprintf("UPDATE archive_state SET buffered_rows = %lld, "
 		    "open_files = %d, updated_at = %lld", (long long)rows,
 		    a->nparts, (long long)now_epoch());
-		/* Best effort: a busy store only delays this report. */
+		/* Best effort: a busy store only delays this report.  The
+		 * ingest writer lets it in, or it would wait for the busy
+		 * timeout, not reading rows meanwhile. */
+		store_want_write(1);
 		rc = sqlite3_exec(a->db, sql, NULL, NULL, NULL);
+		store_want_write(0);
 		free(sql);
 		a->last_status = now_monotonic();
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
@@ -653,7 +772,8 @@ archive_loop(struct archiver *a, char **err)
 		pthread_mutex_lock(&a->mu);
 		fin = a->finishing;
 		pthread_mutex_unlock(&a->mu);
-		if (read_rows(a, &n, err) < 0 || bound_memory(a, err) < 0)
+		if (read_rows(a, &n, err) < 0 || bound_memory(a, err) < 0 ||
+		    (n > 0 && flush_cold_parts(a, err) < 0))
 			return -1;
 		now = now_monotonic();
 		if (n == 0 || now - a->last_check >= 1) {

@@ -240,8 +240,11 @@ pq_put_str(struct pq_writer *w, int col, const void *p, size_t n)
 	}
 	c->offs[c->nonnull++] = (uint32_t)c->plain.len;
 	put_le32(len, (uint32_t)n);
-	sbuf_append(&c->plain, len, 4);
-	sbuf_append(&c->plain, p, n);
+	sbuf_reserve(&c->plain, 4 + n);	/* one check for both parts */
+	memcpy(c->plain.data + c->plain.len, len, 4);
+	memcpy(c->plain.data + c->plain.len + 4, p, n);
+	c->plain.len += 4 + n;
+	c->plain.data[c->plain.len] = '\0';
 	w->buffered += n + 8;
 }
 
@@ -451,9 +454,12 @@ dup_bytes(const void *p, size_t n)
 	return d;
 }
 
-/* null_count, min and max over the buffered values of column col. */
+/* null_count, min and max over the buffered values of column col; when
+ * it has a dictionary of `entries` (w->entry), strings are compared over
+ * the distinct values only. */
 static void
-chunk_stats(struct pq_writer *w, int col, struct chunk_meta *m)
+chunk_stats(struct pq_writer *w, int col, size_t entries,
+    struct chunk_meta *m)
 {
 	const struct colbuf *c = &w->cb[col];
 	enum pq_type t = w->cols[col].type;
@@ -469,8 +475,9 @@ chunk_stats(struct pq_writer *w, int col, struct chunk_meta *m)
 		const unsigned char *min = str_at(c, 0, &minl), *max = min;
 
 		maxl = minl;
-		for (i = 1; i < c->nonnull; i++) {
-			const unsigned char *p = str_at(c, i, &n);
+		for (i = 1; i < (entries ? entries : c->nonnull); i++) {
+			const unsigned char *p = str_at(c,
+			    entries ? w->entry[i] : i, &n);
 
 			if (bytes_cmp(p, n, min, minl) < 0) {
 				min = p;
@@ -695,10 +702,16 @@ build_data_page(struct pq_writer *w, int col, int64_t r0, int64_t r1,
 	int64_t r;
 	size_t i;
 
-	for (r = r0; r < r1; r++)
-		w->scratch[r - r0] = (c->defs[r >> 3] >> (r & 7)) & 1;
 	sbuf_reset(&w->levels);
-	rle_hybrid(&w->levels, w->scratch, (size_t)(r1 - r0), 1);
+	if (r1 - r0 >= 8 && (v0 == v1 || v1 - v0 == (size_t)(r1 - r0))) {
+		/* All NULL or none: the one RLE run rle_hybrid() would
+		 * find, without expanding the bits first. */
+		rle_run(&w->levels, (uint32_t)(r1 - r0), v0 != v1, 1);
+	} else {
+		for (r = r0; r < r1; r++)
+			w->scratch[r - r0] = (c->defs[r >> 3] >> (r & 7)) & 1;
+		rle_hybrid(&w->levels, w->scratch, (size_t)(r1 - r0), 1);
+	}
 	sbuf_reset(&w->page);
 	put_le32(b, (uint32_t)w->levels.len);
 	sbuf_append(&w->page, b, 4);
@@ -715,8 +728,13 @@ build_data_page(struct pq_writer *w, int col, int64_t r0, int64_t r1,
 		    end - c->offs[v0]);
 	} else {
 		sbuf_reserve(&w->page, (v1 - v0) * 8);
-		for (i = v0; i < v1; i++)
-			sbuf_append(&w->page, b, int_plain(t, c->ints[i], b));
+		for (i = v0; i < v1; i++) {
+			size_t n = int_plain(t, c->ints[i], b);
+
+			memcpy(w->page.data + w->page.len, b, n);
+			w->page.len += n;
+		}
+		w->page.data[w->page.len] = '\0';
 	}
 }
 
@@ -729,8 +747,8 @@ write_chunk(struct pq_writer *w, int col, struct chunk_meta *m, char **err)
 	int bw = 0;
 
 	m->dict_off = -1;
-	chunk_stats(w, col, m);
 	entries = build_dictionary(w, col, &dict_bytes);
+	chunk_stats(w, col, entries, m);
 	if (entries) {
 		m->dict = 1;
 		bw = bit_width((uint32_t)entries - 1);
@@ -744,6 +762,11 @@ write_chunk(struct pq_writer *w, int col, struct chunk_meta *m, char **err)
 		int64_t r0 = r;
 		size_t v0 = v, bits = 0;
 
+		if (c->nonnull == 0) {	/* all NULL: one bit a row */
+			r = r0 + (w->rows - r0 < (int64_t)limit ?
+			    w->rows - r0 : (int64_t)limit);
+			bits = (size_t)(r - r0);
+		}
 		while (r < w->rows && (bits < limit || r == r0)) {
 			bits++;
 			if ((c->defs[r >> 3] >> (r & 7)) & 1)

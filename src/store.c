@@ -3,8 +3,10 @@
  */
 #include "store.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "field.h"
 #include "util.h"
@@ -16,7 +18,8 @@
  * replaced.
  */
 #define INSERT_SHAPES 16
-#define EXTRA_SHAPE_BIT ((uint64_t)1 << 63)
+#define EXTRA_SHAPE_BIT STORE_EXTRA_COLUMN_BIT
+_Static_assert(FLOW_COL_COUNT < 63, "record columns fit a shape mask");
 /*
  * Records of one shape are inserted INSERT_ROWS at a time by one
  * multi-row INSERT: one statement run per INSERT_ROWS rows instead of one
@@ -44,6 +47,9 @@ struct store {
 	sqlite3_stmt *find_request;	/* is a request id committed? */
 	int64_t       batch_newest;	/* largest start in the batch being
 					 * written, or INT64_MIN */
+	uint64_t      batch_shapes;	/* union of its records' shapes */
+	uint64_t      columns_known;	/* committed in meta.columns_used */
+	uint64_t      columns_pending;	/* added by the open transaction */
 };
 
 static int
@@ -243,6 +249,10 @@ create_schema(struct store *s, char **err)
 
 	sql = xasprintf("BEGIN IMMEDIATE;\n%s%s"
 	    "INSERT OR IGNORE INTO meta VALUES ('schema_version', '%d');\n"
+	    /* Only a store created empty can know which columns its rows
+	     * use: an older one without the key counts as using all. */
+	    "INSERT OR IGNORE INTO meta SELECT 'columns_used', '0' "
+	    "WHERE NOT EXISTS (SELECT 1 FROM flow_logs);\n"
 	    "COMMIT;", ddl, schema_rest, STORE_SCHEMA_VERSION);
 	rc = exec_sql(s->db, sql, err, "cannot create the store's tables");
 	if (rc < 0)
@@ -561,9 +571,21 @@ store_source_forget(struct store *s, int64_t id, char **err)
 	return rc;
 }
 
+static atomic_int write_waiters;	/* see store_want_write() */
+
+void
+store_want_write(int on)
+{
+	atomic_fetch_add(&write_waiters, on ? 1 : -1);
+}
+
 int
 store_begin(struct store *s, char **err)
 {
+	int i;
+
+	for (i = 0; i < 1000 && atomic_load(&write_waiters) > 0; i++)
+		usleep(1000);
 	return exec_sql(s->db, "BEGIN IMMEDIATE", err,
 	    "cannot start a store transaction");
 }
@@ -571,7 +593,11 @@ store_begin(struct store *s, char **err)
 int
 store_commit(struct store *s, char **err)
 {
-	return exec_sql(s->db, "COMMIT", err, "cannot commit to the store");
+	if (exec_sql(s->db, "COMMIT", err, "cannot commit to the store") < 0)
+		return -1;
+	s->columns_known |= s->columns_pending;
+	s->columns_pending = 0;
+	return 0;
 }
 
 void
@@ -579,6 +605,7 @@ store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->columns_pending = 0;
 }
 
 static int
@@ -661,7 +688,9 @@ write_records(struct store *s, const struct batch *b, char **err)
 
 	memset(run, 0, sizeof run);
 	s->batch_newest = INT64_MIN;
+	s->batch_shapes = 0;
 	while (batch_next_record(b, &pos, &run[n])) {
+		s->batch_shapes |= record_shape(&run[n]);
 		if (record_has(&run[n], COL_START) &&
 		    run[n].ival[COL_START] > s->batch_newest)
 			s->batch_newest = run[n].ival[COL_START];
@@ -797,13 +826,58 @@ store_request_committed(struct store *s, const char *request_id,
 	return 0;
 }
 
+/*
+ * Add the batch's columns to meta.columns_used, in its transaction, when
+ * they are not known to be there: the archiver reads only those columns.
+ * The OR happens in SQL because another process may have added others.
+ */
+static int
+note_columns(struct store *s, char **err)
+{
+	uint64_t add = s->batch_shapes & ~(s->columns_known |
+	    s->columns_pending);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (add == 0)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "UPDATE meta SET value = "
+	    "CAST(value AS INTEGER) | ?1 WHERE key = 'columns_used'", -1, &st,
+	    NULL) != SQLITE_OK)
+		return fail_db(s->db, err, "cannot note the columns in use");
+	sqlite3_bind_int64(st, 1, (int64_t)add);
+	rc = step_reset(s, st, err, "cannot note the columns in use");
+	sqlite3_finalize(st);
+	if (rc == 0)
+		s->columns_pending |= add;
+	return rc;
+}
+
+int
+store_columns_used(sqlite3 *db, uint64_t *mask)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*mask = ~(uint64_t)0;
+	if (sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM meta "
+	    "WHERE key = 'columns_used'", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*mask = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_write_batch(struct store *s, const struct batch *b, const char *source,
     char **err)
 {
 	struct metric_write mw = { s, err };
 
-	if (write_records(s, b, err) < 0 || write_errors(s, b, source, err) < 0 ||
+	if (write_records(s, b, err) < 0 || note_columns(s, err) < 0 ||
+	    write_errors(s, b, source, err) < 0 ||
 	    write_requests(s, b, err) < 0)
 		return -1;
 	if (metrics_each(&b->metrics, write_metric_cell, &mw) != 0)

@@ -13,7 +13,8 @@
  *                  (rowids after_rowid < r <= through_rowid of its
  *                  account, region and hour), see archive.h
  *   archive_state  the archive's watermark and requests (one row)
- *   meta           schema version
+ *   meta           schema version; columns_used, the bitmap of flow_logs
+ *                  columns any row has a value in (see store_columns_used)
  * The writer connection runs in WAL mode with synchronous=FULL: a committed
  * batch survives a crash of the process or of the machine.  A `struct store`
  * belongs to one thread at a time; readers open their own connections
@@ -30,6 +31,10 @@
 #include "batch.h"
 
 #define STORE_SCHEMA_VERSION 1
+
+/* In a columns_used mask: bit c for flow_logs record column c (field.h),
+ * and this bit for `extra`. */
+#define STORE_EXTRA_COLUMN_BIT ((uint64_t)1 << 63)
 
 struct store;
 
@@ -76,10 +81,34 @@ int store_source_create(struct store *s, const char *source, const char *kind,
  */
 int store_source_forget(struct store *s, int64_t id, char **err);
 
-/* Transactions around store_write_batch() (BEGIN IMMEDIATE ... COMMIT). */
+/*
+ * Transactions around store_write_batch() (BEGIN IMMEDIATE ... COMMIT).
+ * store_begin() first lets any connection of this process that announced
+ * a write (store_want_write) go ahead, waiting up to a second for it.
+ */
 int store_begin(struct store *s, char **err);
+
+/*
+ * Announce (on = 1) that this thread is about to wait for the store's
+ * write lock on a connection of its own, and withdraw (on = 0) once it has
+ * it or gave up.  SQLite's busy handler only polls, so without this a
+ * writer that commits and begins again at once (the ingest writer) keeps
+ * another (the archiver sealing a file) waiting until the ingest ends.
+ * Process-wide; calls must pair.
+ */
+void store_want_write(int on);
 int store_commit(struct store *s, char **err);
 void store_rollback(struct store *s);
+
+/*
+ * The columns rows of db's flow_logs may have values in, as a mask (bit c
+ * for record column c, STORE_EXTRA_COLUMN_BIT for extra): every column a
+ * committed row has a value in is in it, in the same snapshot, because the
+ * writer adds a batch's columns in the batch's transaction.  All ones for a
+ * store older than the mask.  0, or -1 when meta cannot be read (*mask is
+ * then all ones).  Works on any connection, read-only ones included.
+ */
+int store_columns_used(sqlite3 *db, uint64_t *mask);
 
 /*
  * Write a batch inside the open transaction: its records, rejected units

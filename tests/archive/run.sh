@@ -84,6 +84,15 @@ n2=$(sqlite3 a.db "SELECT count(*) FROM archive_files")
 [ "$n1" = "$n2" ] && [ "$n1" -gt 0 ] && ok "re-ingest of unchanged files seals no file ($n1 files)" ||
     fail "re-ingest of unchanged files seals no file ($n1 then $n2)"
 check_store zstd a.db
+# The archiver reads only the columns rows use (meta.columns_used): v2
+# records, then custom ones with more columns, in one run; and a store
+# older than that key, whose backlog must be read with every column.
+"$F" ingest -q --db grow.db v2.log custom.log
+check_store columns-grow grow.db
+"$F" ingest -q --no-archive --db old.db v2.log custom.log
+sqlite3 old.db "DELETE FROM meta WHERE key = 'columns_used'"
+"$F" archive --db old.db flush > /dev/null
+check_store columns-old old.db
 # The other codecs, into a named archive directory.
 for codec in gzip snappy none; do
 	"$F" ingest -q --db "$codec.db" --archive "arch-$codec" \

@@ -309,7 +309,59 @@ test_upgrade_adds_columns(void)
 	store_close(s);
 }
 
+/* meta.columns_used: the columns of committed rows, nothing from a
+ * rolled-back batch, and all columns for a store older than the key. */
+static void
+test_columns_used(void)
+{
+	struct store *s;
+	struct batch b;
+	char *err = NULL;
+	uint64_t mask, v2 = 0;
+	int64_t id;
+	int c;
+
+	for (c = 0; c < 14; c++)	/* the v2 format: columns 0-13 */
+		v2 |= (uint64_t)1 << c;
+	fresh_db();
+	memset(&b, 0, sizeof b);
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	CHECK_INT(store_columns_used(store_db(s), &mask), 0);
+	CHECK(mask == 0);		/* a new store: no rows yet */
+	CHECK_INT(store_source_create(s, "a", "file", NULL, 0, &id, &err), 0);
+	fill_batch(&b, id, 5);
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_write_batch(s, &b, "a", &err), 0);
+	store_rollback(s);
+	CHECK_INT(store_columns_used(store_db(s), &mask), 0);
+	CHECK(mask == 0);		/* rolled back: nothing noted */
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_write_batch(s, &b, "a", &err), 0);
+	CHECK_INT(store_commit(s, &err), 0);
+	CHECK_INT(store_columns_used(store_db(s), &mask), 0);
+	CHECK(mask == v2);
+	/* another process added a column: the OR keeps it */
+	CHECK_INT(sqlite3_exec(store_db(s), "UPDATE meta SET value = "
+	    "CAST(value AS INTEGER) | (1 << 20) WHERE key = 'columns_used'",
+	    NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_write_batch(s, &b, "a", &err), 0);
+	CHECK_INT(store_commit(s, &err), 0);
+	CHECK_INT(store_columns_used(store_db(s), &mask), 0);
+	CHECK(mask == (v2 | (uint64_t)1 << 20));
+	/* an older store, rows but no key: every column may have values */
+	CHECK_INT(sqlite3_exec(store_db(s), "DELETE FROM meta WHERE key = "
+	    "'columns_used'", NULL, NULL, NULL), SQLITE_OK);
+	store_close(s);
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	CHECK_INT(store_columns_used(store_db(s), &mask), 0);
+	CHECK(mask == ~(uint64_t)0);
+	store_close(s);
+	batch_free(&b);
+}
+
 UNIT_MAIN(UNIT_CASE(test_batch_roundtrip_and_metrics),
+    UNIT_CASE(test_columns_used),
     UNIT_CASE(test_upgrade_adds_columns),
     UNIT_CASE(test_request_ids),
     UNIT_CASE(test_readers_do_not_block_the_writer), UNIT_CASE(test_cancel))
