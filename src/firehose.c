@@ -16,8 +16,9 @@
  *     which answers every delivery of the group (200, or 503 if the commit
  *     failed) and resumes its connection; the polling thread then sends
  *     the answer.
- * A delivery whose request id is in flight (received again before the
- * first copy committed) waits for that copy and gets its answer.
+ * A delivery whose request id is in flight (received again, at this or
+ * another endpoint of the process, before the first copy committed) waits
+ * for that copy and gets its answer.
  */
 #include "firehose.h"
 
@@ -111,7 +112,7 @@ struct firehose {
 	pthread_cond_t      wake;	/* inbox filled, flight or unsent fell */
 	struct fh_request  *inbox, *inbox_tail;
 	size_t              inbox_len;
-	struct fh_request  *flight;	/* fed, not yet answered */
+	size_t              nflight;	/* its deliveries in flight */
 	size_t              suspended;	/* connections suspended */
 	int                 groups;	/* groups handed to the writer and
 					 * not yet answered */
@@ -191,9 +192,8 @@ send_answer(struct MHD_Connection *conn, const struct fh_request *req,
 static void
 answer(struct fh_request *req, unsigned status, const char *message)
 {
-	struct firehose *fh = req->fh;
-
 	while (req) {
+		struct firehose *fh = req->fh;	/* a follower's may differ */
 		struct fh_request *next;
 
 		pthread_mutex_lock(&fh->lock);
@@ -225,38 +225,41 @@ answer_all(struct fh_request *list, unsigned status, const char *message)
 
 /* ---------------------------------------------------------------- in flight */
 
-static void
-flight_add(struct firehose *fh, struct fh_request *req)
-{
-	req->flight_prev = NULL;
-	req->flight_next = fh->flight;
-	if (fh->flight)
-		fh->flight->flight_prev = req;
-	fh->flight = req;
-}
+/*
+ * The deliveries being stored, of every endpoint of the process: a retry
+ * may reach another endpoint (two listeners behind one load balancer)
+ * while the first copy is in flight, and two copies committed side by side
+ * would store its records twice.  A delivery claims its request id here
+ * before anything else; a copy that finds the id claimed waits on the
+ * claimant (joins its followers) and gets its answer.  flight_lock guards
+ * the list and every followers chain of a delivery in it.
+ */
+static pthread_mutex_t flight_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fh_request *flight;
 
 static void
-flight_remove(struct firehose *fh, struct fh_request *req)
+flight_remove(struct fh_request *req)
 {
 	if (req->flight_prev)
 		req->flight_prev->flight_next = req->flight_next;
 	else
-		fh->flight = req->flight_next;
+		flight = req->flight_next;
 	if (req->flight_next)
 		req->flight_next->flight_prev = req->flight_prev;
 	req->flight_prev = req->flight_next = NULL;
 }
 
 /*
- * If a delivery with req's id is in flight, make req wait for its answer
- * and return 1; else 0.  Under fh->lock.
+ * Claim req's request id: 1 when it is now in flight; 0 when another
+ * delivery already had it, and req now waits for that one's answer.
  */
 static int
-follow_in_flight(struct firehose *fh, struct fh_request *req)
+claim_request_id(struct firehose *fh, struct fh_request *req)
 {
 	struct fh_request *f;
 
-	for (f = fh->flight; f; f = f->flight_next) {
+	pthread_mutex_lock(&flight_lock);
+	for (f = flight; f; f = f->flight_next) {
 		if (strcmp(f->parsed.request_id, req->parsed.request_id) != 0)
 			continue;
 		/* Append to the chain of followers. */
@@ -264,9 +267,35 @@ follow_in_flight(struct firehose *fh, struct fh_request *req)
 			f = f->followers;
 		f->followers = req;
 		req->followers = NULL;
-		return 1;
+		pthread_mutex_unlock(&flight_lock);
+		return 0;
 	}
-	return 0;
+	req->flight_prev = NULL;
+	req->flight_next = flight;
+	if (flight)
+		flight->flight_prev = req;
+	flight = req;
+	pthread_mutex_unlock(&flight_lock);
+	pthread_mutex_lock(&fh->lock);
+	fh->nflight++;
+	pthread_mutex_unlock(&fh->lock);
+	return 1;
+}
+
+/* Take req out of flight (then no copy can join its followers), and
+ * answer it and its followers. */
+static void
+release_request_id(struct firehose *fh, struct fh_request *req,
+    unsigned status, const char *message)
+{
+	pthread_mutex_lock(&flight_lock);
+	flight_remove(req);
+	pthread_mutex_unlock(&flight_lock);
+	pthread_mutex_lock(&fh->lock);
+	fh->nflight--;
+	pthread_cond_broadcast(&fh->wake);
+	pthread_mutex_unlock(&fh->lock);
+	answer(req, status, message);
 }
 
 /*
@@ -279,10 +308,14 @@ end_group(struct fh_group *g, int handed_over, unsigned status,
 {
 	struct firehose *fh = g->fh;
 	struct fh_request *r;
+	size_t n = 0;
 
+	pthread_mutex_lock(&flight_lock);
+	for (r = g->reqs; r; r = r->next, n++)
+		flight_remove(r);
+	pthread_mutex_unlock(&flight_lock);
 	pthread_mutex_lock(&fh->lock);
-	for (r = g->reqs; r; r = r->next)
-		flight_remove(fh, r);
+	fh->nflight -= n;
 	if (handed_over)
 		fh->groups--;
 	pthread_cond_broadcast(&fh->wake);
@@ -692,7 +725,7 @@ feed_list(struct firehose *fh, struct source_ctx *sc,
 	while (list) {
 		struct fh_request *r = list;
 		char *err = NULL;
-		int committed = 0, following;
+		int committed = 0;
 
 		list = list->next;
 		r->next = NULL;
@@ -701,30 +734,24 @@ feed_list(struct firehose *fh, struct source_ctx *sc,
 			    "flowlens is shutting down; retry later");
 			continue;
 		}
-		pthread_mutex_lock(&fh->lock);
-		following = follow_in_flight(fh, r);
-		pthread_mutex_unlock(&fh->lock);
-		if (following)
+		if (!claim_request_id(fh, r))
 			continue;
 		if (store_request_committed(fh->store, r->parsed.request_id,
 		    &committed, &err) < 0) {
 			fprintf(stderr, "flowlens: %s: %s\n", fh->spec, err);
 			free(err);
-			answer(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+			release_request_id(fh, r, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "flowlens cannot read its store; retry later");
 			continue;
 		}
 		if (committed) {
-			answer(r, MHD_HTTP_OK, NULL);
+			release_request_id(fh, r, MHD_HTTP_OK, NULL);
 			continue;
 		}
 		if (*open == NULL) {
 			*open = xcalloc(1, sizeof **open);
 			(*open)->fh = fh;
 		}
-		pthread_mutex_lock(&fh->lock);
-		flight_add(fh, r);
-		pthread_mutex_unlock(&fh->lock);
 		r->next = (*open)->reqs;
 		(*open)->reqs = r;
 		feed_delivery(sc, fh->spec, r);
@@ -808,7 +835,7 @@ stop_server(struct firehose *fh)
 	    "flowlens is shutting down; retry later");
 	/* The writer answers every batch it was given, committed or not. */
 	pthread_mutex_lock(&fh->lock);
-	while (fh->flight || fh->suspended)
+	while (fh->nflight || fh->suspended)
 		wait_wake(fh);
 	until = now_monotonic() + SEND_WAIT_SECONDS;
 	while (fh->unsent && now_monotonic() < until)

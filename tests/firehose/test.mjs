@@ -335,9 +335,56 @@ async function startup() {
 	t.check('firehose:99999 is a usage error (exit 2)', usage?.status === 2 && /bad firehose source/.test(usage.stderr), usage?.stderr?.toString());
 }
 
+// Two endpoints in one process (two listeners behind one load balancer):
+// copies of one delivery sent to both at once are stored once, every copy
+// is answered 200, and the ingest goes on.
+async function twoEndpoints() {
+	const db = `${work}/two.db`;
+	const proc = spawn(flowlens, ['ingest', '--db', db, '--no-progress',
+	    '--firehose-access-key-file', keyFile, 'firehose:0', 'firehose:0'],
+	    { stdio: ['ignore', 'ignore', 'pipe'] });
+	const exit = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+	let err = '';
+	const ports = await new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`two listeners: ${err}`)), 15000);
+		proc.stderr.on('data', (c) => {
+			err += c;
+			const m = [...err.matchAll(/listening on https?:\/\/[^ ]*:(\d+)\//g)].map((x) => Number(x[1]));
+			if (m.length === 2) {
+				clearTimeout(timer);
+				resolve(m);
+			}
+		});
+	});
+	const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+	const rounds = [];
+	for (let i = 0; i < 40; i++) {
+		const id = newId();
+		const r = lineRecords(`two${i}`, 200);
+		rounds.push(Promise.all([0, 1, 0, 1].map((k) =>
+		    deliver({ port: ports[k], key: KEY, id, data: r.data, agent }))));
+	}
+	const res = (await Promise.all(rounds)).flat();
+	agent.destroy();
+	const late = await deliver({ port: ports[1], key: KEY, data: lineRecords('two-after', 10).data });
+	proc.kill('SIGTERM');
+	const ended = await exit;
+	t.check('two endpoints, one requestId sent to both at once (40 x 4 copies): all 200',
+	    res.every((r) => r.status === 200), res.filter((r) => r.status !== 200).slice(0, 3).map((r) => r.status ?? r.error?.message).join(','));
+	t.check('two endpoints: still storing afterwards, then a clean stop',
+	    late.status === 200 && ended.code === 130, `${late.status} ${JSON.stringify(ended)} ${err.slice(-300)}`);
+	const byTag = storedByTag(flowlens, db);
+	const wrong = [];
+	for (let i = 0; i < 40; i++)
+		if (exactlyOnce(byTag, `two${i}`, 200))
+			wrong.push(`two${i}: ${exactlyOnce(byTag, `two${i}`, 200)}`);
+	t.check('two endpoints: each delivery stored exactly once', wrong.length === 0, wrong.slice(0, 3).join('; '));
+}
+
 try {
 	await startup();
 	await functional();
+	await twoEndpoints();
 	await tls();
 	// 600 000 records through a blocked writer: too slow under ASan.
 	if (process.env.FIREHOSE_BACKPRESSURE !== '0')
