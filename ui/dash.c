@@ -209,7 +209,7 @@ draw_sources(struct app *a, WINDOW *w, int y, int rows, int width)
 	draw_title_rule(w, y, width, title, term_attr(ROLE_HEADER));
 	for (i = 0; i < rows - 1 && i < s->nsources; i++) {
 		const struct snap_source *src = &s->sources[i];
-		char rec[16], age[32], behind[32], line[512];
+		char rec[16], age[32], behind[32], name[128], line[512];
 		int selected = a->panel == PANEL_SOURCES && a->panel_row == i;
 
 		term_human(rec, sizeof rec, src->records);
@@ -219,9 +219,11 @@ draw_sources(struct app *a, WINDOW *w, int y, int rows, int width)
 			    s->now - src->newest_start);
 		else
 			snprintf(behind, sizeof behind, "-");
-		snprintf(line, sizeof line, "%s%-24.24s %7s rec %6.0f/s  lag "
+		term_fit_tail(name, sizeof name, src->source,
+		    width >= 120 ? 40 : 24);
+		snprintf(line, sizeof line, "%s%s %7s rec %6.0f/s  lag "
 		    "%s  %lld rejected  commit %s ago%s%s", selected ?
-		    term_glyph(G_CURSOR) : " ", src->source, rec, src->rate,
+		    term_glyph(G_CURSOR) : " ", name, rec, src->rate,
 		    behind, (long long)src->errors, age, src->last_error[0] ?
 		    "  " : "", src->last_error);
 		term_put(w, y + 1 + i, 0, width, line, selected ?

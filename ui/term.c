@@ -157,6 +157,37 @@ term_width(const char *text)
 	return cols;
 }
 
+void
+term_fit_tail(char *out, size_t cap, const char *text, int width)
+{
+	const char *tail = text, *dots = term_glyph(G_ELLIPSIS);
+	int cols = term_width(text), dw = term_width(dots);
+	size_t n;
+
+	if (cap == 0)
+		return;
+	if (cols > width && width > dw) {
+		/* Drop whole characters from the front until the rest fits
+		 * beside the ellipsis. */
+		while (*tail && term_width(tail) > width - dw) {
+			tail++;
+			while ((*tail & 0xC0) == 0x80)	/* continuation bytes */
+				tail++;
+		}
+		snprintf(out, cap, "%s%s", dots, tail);
+		cols = dw + term_width(tail);
+	} else {
+		n = fit(text, width, &cols);
+		snprintf(out, cap, "%.*s", (int)n, text);
+	}
+	n = strlen(out);
+	while (cols < width && n + 1 < cap) {
+		out[n++] = ' ';
+		out[n] = '\0';
+		cols++;
+	}
+}
+
 int
 term_put(WINDOW *w, int y, int x, int width, const char *text, attr_t attr,
     int pad)

@@ -61,6 +61,14 @@ int term_printf(WINDOW *w, int y, int x, int width, attr_t attr,
 /* Display columns of a UTF-8 string. */
 int term_width(const char *text);
 
+/*
+ * Fit text into exactly width columns for a fixed-width field, written to
+ * out (cap bytes): padded with spaces when it is narrower; when it is
+ * wider, its start is replaced by an ellipsis, so that the end - the file
+ * name of a path - stays readable.
+ */
+void term_fit_tail(char *out, size_t cap, const char *text, int width);
+
 /* A horizontal rule of width columns. */
 void term_rule(WINDOW *w, int y, int x, int width, attr_t attr);
 

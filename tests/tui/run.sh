@@ -63,6 +63,10 @@ if wait_for dash "^Totals +flows [0-9]" 15; then
 	echo "$s" | grep -Eq " ${port% *} +${port#* }\$" &&
 	    ok "top rejected port equals SQL ($port)" ||
 	    fail "top rejected port equals SQL ($port)" dash
+	# A long path keeps its end (the file name) behind an ellipsis.
+	echo "$s" | grep -Eq "^ (…|\.\.\.)[a-z-]*sample\.log\.gz +[0-9.]+[KM]? rec " &&
+	    ok "ingest panel: a long source path shows its file name" ||
+	    fail "ingest panel: a long source path shows its file name" dash
 	now=$(q "SELECT sum(packets) FROM flow_metrics WHERE window_seconds =
 	    900 AND protocol = 6 AND action = 'REJECT' AND window_start =
 	    (SELECT max(start) - max(start) % 900 FROM flow_logs)")
