@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -893,6 +894,12 @@ main(int argc, char **argv)
 	/* SQLite's allocation statistics take a global mutex on every malloc
 	 * and free (several per inserted row); flowlens never reads them. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* Buffers of 256 KB and more (the archiver's column buffers, batches)
+	 * come from mmap and go back to the system when freed.  glibc's
+	 * default threshold rises with every such free, after which these
+	 * buffers stay in the heaps of the threads that used them: an ingest
+	 * with the archive grew past 350 MB that way. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (argc < 2)
 		return tui_main(argc, argv);
 	if (strcmp(argv[1], "--version") == 0 ||

@@ -393,7 +393,7 @@ store_open(struct store **out, const char *path, char **err)
 	sqlite3_busy_timeout(s->db, 10000);
 	if (exec_sql(s->db, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;"
-	    "PRAGMA cache_size = -32768;"
+	    "PRAGMA cache_size = -16384;"
 	    "PRAGMA temp_store = MEMORY;", err,
 	    "cannot configure the store") < 0 ||
 	    create_schema(s, err) < 0 || check_schema_version(s, err) < 0 ||

@@ -36,7 +36,7 @@ export FH_SECONDS=${FH_SECONDS:-20}
 status=0
 for run in "8 0" "32 0" "32 1"; do
 	set -- $run
-	rm -f "$work"/load.db*
+	rm -rf "$work"/load.db*
 	if ! line=$(FH_CONNECTIONS=$1 FH_GZIP=$2 node "$here/firehose_load.mjs" "$flowlens" "$work" | tail -n 1); then
 		status=1
 	fi
@@ -48,7 +48,7 @@ for run in "8 0" "32 0" "32 1"; do
 done
 # The spine's own rate in the same run: a plain file, same store settings.
 "$flowlens" gen --rows 1000000 --seed 7 > "$work/flows.log"
-rm -f "$work"/file.db*
+rm -rf "$work"/file.db*
 start=$(date +%s.%N)
 "$flowlens" ingest --db "$work/file.db" --no-progress --quiet "$work/flows.log"
 end=$(date +%s.%N)
