@@ -809,6 +809,20 @@ reset_buffers(struct pq_writer *w)
 	w->idxcap = 0;
 	w->rows = 0;
 	w->buffered = 0;
+	/* The encoder's working memory too (page buffers, dictionary hash,
+	 * the ZSTD context: several MB a writer), made again for the next
+	 * group: the archiver keeps a writer open per hour partition. */
+	sbuf_free(&w->page);
+	sbuf_free(&w->comp);
+	sbuf_free(&w->levels);
+	free(w->slots);
+	free(w->entry);
+	w->slots = NULL;
+	w->entry = NULL;
+	if (w->zstd) {
+		ZSTD_freeCCtx(w->zstd);
+		w->zstd = NULL;
+	}
 }
 
 static int
