@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,6 +130,8 @@ struct ingest_job {
 	char             note[256];
 };
 
+#define INGEST_NICE 10	/* added to the ingest threads' nice value */
+
 static void *
 ingest_main(void *arg)
 {
@@ -136,6 +140,15 @@ ingest_main(void *arg)
 	char *err = NULL;
 	int rc;
 
+	/*
+	 * The ingest (its sources, store writer and archiver, all created
+	 * from this thread, inherit this) runs at a lower priority than the
+	 * screen: on two cores they can keep both busy, and a frame or a key
+	 * must not wait for a timeslice behind them.  Linux: the nice value
+	 * is per thread.  Best effort.
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+	    getpriority(PRIO_PROCESS, 0) + INGEST_NICE);
 	pthread_mutex_lock(&job->lock);
 	snprintf(job->note, sizeof job->note, "ingesting %d source%s",
 	    job->nsources, job->nsources == 1 ? "" : "s");
