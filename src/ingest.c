@@ -629,8 +629,21 @@ forget_file(struct ingest *ing, const char *resolved)
 
 	pthread_mutex_lock(&ing->lock);
 	rc = store_source_rows(ing->ctl, resolved, &rows, &n, &err);
-	for (i = 0; rc == 0 && i < n; i++)
-		rc = store_source_forget(ing->ctl, rows[i].id, &err);
+	for (i = 0; rc == 0 && i < n; i++) {
+		int64_t archived = 0;
+
+		/* The archive is append-only: say so before re-reading. */
+		rc = store_source_archived(ing->ctl, rows[i].id, &archived,
+		    &err);
+		if (rc == 0 && archived > 0)
+			fprintf(stderr, "flowlens: --reread %s: %lld of its "
+			    "records are already in the Parquet archive; "
+			    "they will be archived again (the archive keeps "
+			    "what it sealed)\n", resolved,
+			    (long long)archived);
+		if (rc == 0)
+			rc = store_source_forget(ing->ctl, rows[i].id, &err);
+	}
 	pthread_mutex_unlock(&ing->lock);
 	if (rc == 0)
 		store_source_rows_free(rows, n);

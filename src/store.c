@@ -571,6 +571,27 @@ store_source_forget(struct store *s, int64_t id, char **err)
 	return rc;
 }
 
+int
+store_source_archived(struct store *s, int64_t id, int64_t *n, char **err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM flow_logs WHERE "
+	    "rowid <= (SELECT archived_through FROM archive_state) AND "
+	    "origin = ?", -1, &st, NULL) != SQLITE_OK)
+		return fail_db(s->db, err, "cannot count archived records");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail_db(s->db, err, "cannot count archived records");
+	return 0;
+}
+
 static atomic_int write_waiters;	/* see store_want_write() */
 
 void

@@ -81,6 +81,11 @@ int store_source_create(struct store *s, const char *source, const char *kind,
  */
 int store_source_forget(struct store *s, int64_t id, char **err);
 
+/* How many of source id's records are already archived (at or below the
+ * archive's watermark): what a re-read would archive a second time. */
+int store_source_archived(struct store *s, int64_t id, int64_t *n,
+    char **err);
+
 /*
  * Transactions around store_write_batch() (BEGIN IMMEDIATE ... COMMIT).
  * store_begin() first lets any connection of this process that announced

@@ -93,6 +93,12 @@ check_store columns-grow grow.db
 sqlite3 old.db "DELETE FROM meta WHERE key = 'columns_used'"
 "$F" archive --db old.db flush > /dev/null
 check_store columns-old old.db
+# --reread of an archived file warns that its records will be archived again.
+"$F" ingest -q --db rr.db v2.log
+"$F" ingest -q --db rr.db --reread v2.log 2> rr.err
+grep -q "8000 of its records are already in the Parquet archive" rr.err &&
+    ok "--reread of archived records says they will be archived again" ||
+    { fail "--reread of archived records warns"; cat rr.err; }
 # The other codecs, into a named archive directory.
 for codec in gzip snappy none; do
 	"$F" ingest -q --db "$codec.db" --archive "arch-$codec" \
