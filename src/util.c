@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static void
 die_oom(size_t n)
@@ -298,6 +301,13 @@ spec_param(const char **p, const char *seps, char *key, size_t key_cap,
 	value[vlen] = '\0';
 	*p = end;
 	return 1;
+}
+
+void
+thread_lower_priority(int delta)
+{
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+	    getpriority(PRIO_PROCESS, 0) + delta);
 }
 
 void

@@ -34,6 +34,14 @@ char *xstrndup(const char *s, size_t n);
  */
 void xthread_start(void *tid, void *(*fn)(void *), void *arg,
     const char *what);
+
+/*
+ * Lower the calling thread's scheduling priority by adding delta to its
+ * nice value (Linux: the nice value is per thread, and threads it starts
+ * inherit it).  Best effort: an error is ignored.  The UI uses it so that
+ * its own thread is the only one at normal priority.
+ */
+void thread_lower_priority(int delta);
 /* printf into a freshly allocated string (caller frees). */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

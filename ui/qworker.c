@@ -297,6 +297,8 @@ worker_main(void *arg)
 {
 	struct qworker *w = arg;
 
+	thread_lower_priority(5);	/* below the UI thread (tui.c) */
+
 	/* Read the catalog early, so completion and the sidebar work
 	 * before the first query; retried with each query otherwise. */
 	free(ensure_engine(w));

@@ -454,6 +454,8 @@ worker_main(void *arg)
 {
 	struct snap_worker *w = arg;
 
+	thread_lower_priority(5);	/* below the UI thread (tui.c) */
+
 	for (;;) {
 		struct snapshot *s = xcalloc(1, sizeof *s);
 		double t0 = now_monotonic();

@@ -21,8 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,10 +143,10 @@ ingest_main(void *arg)
 	 * from this thread, inherit this) runs at a lower priority than the
 	 * screen: on two cores they can keep both busy, and a frame or a key
 	 * must not wait for a timeslice behind them.  Linux: the nice value
-	 * is per thread.  Best effort.
+	 * is per thread.  The query and snapshot workers run at nice +5:
+	 * only the UI thread keeps normal priority.
 	 */
-	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
-	    getpriority(PRIO_PROCESS, 0) + INGEST_NICE);
+	thread_lower_priority(INGEST_NICE);
 	pthread_mutex_lock(&job->lock);
 	snprintf(job->note, sizeof job->note, "ingesting %d source%s",
 	    job->nsources, job->nsources == 1 ? "" : "s");
