@@ -282,45 +282,36 @@ claim_request_id(struct firehose *fh, struct fh_request *req)
 	return 1;
 }
 
-/* Take req out of flight (then no copy can join its followers), and
- * answer it and its followers. */
-static void
-release_request_id(struct firehose *fh, struct fh_request *req,
-    unsigned status, const char *message)
-{
-	pthread_mutex_lock(&flight_lock);
-	flight_remove(req);
-	pthread_mutex_unlock(&flight_lock);
-	pthread_mutex_lock(&fh->lock);
-	fh->nflight--;
-	pthread_cond_broadcast(&fh->wake);
-	pthread_mutex_unlock(&fh->lock);
-	answer(req, status, message);
-}
-
 /*
- * A group is over: take its deliveries out of flight (and out of the
- * groups count if the writer had it), answer them all, free it.
+ * Take the deliveries of `list` (linked by next) out of flight - then no
+ * copy can join their followers - lower the writer's group count by
+ * groups_done, and answer them and their followers.
  */
 static void
-end_group(struct fh_group *g, int handed_over, unsigned status,
-    const char *message)
+leave_flight(struct firehose *fh, struct fh_request *list, int groups_done,
+    unsigned status, const char *message)
 {
-	struct firehose *fh = g->fh;
 	struct fh_request *r;
 	size_t n = 0;
 
 	pthread_mutex_lock(&flight_lock);
-	for (r = g->reqs; r; r = r->next, n++)
+	for (r = list; r; r = r->next, n++)
 		flight_remove(r);
 	pthread_mutex_unlock(&flight_lock);
 	pthread_mutex_lock(&fh->lock);
 	fh->nflight -= n;
-	if (handed_over)
-		fh->groups--;
+	fh->groups -= groups_done;
 	pthread_cond_broadcast(&fh->wake);
 	pthread_mutex_unlock(&fh->lock);
-	answer_all(g->reqs, status, message);
+	answer_all(list, status, message);
+}
+
+/* A group is over (handed_over: the writer had it): answer it, free it. */
+static void
+end_group(struct fh_group *g, int handed_over, unsigned status,
+    const char *message)
+{
+	leave_flight(g->fh, g->reqs, handed_over, status, message);
 	free(g);
 }
 
@@ -740,12 +731,12 @@ feed_list(struct firehose *fh, struct source_ctx *sc,
 		    &committed, &err) < 0) {
 			fprintf(stderr, "flowlens: %s: %s\n", fh->spec, err);
 			free(err);
-			release_request_id(fh, r, MHD_HTTP_SERVICE_UNAVAILABLE,
+			leave_flight(fh, r, 0, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "flowlens cannot read its store; retry later");
 			continue;
 		}
 		if (committed) {
-			release_request_id(fh, r, MHD_HTTP_OK, NULL);
+			leave_flight(fh, r, 0, MHD_HTTP_OK, NULL);
 			continue;
 		}
 		if (*open == NULL) {

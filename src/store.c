@@ -18,7 +18,6 @@
  * replaced.
  */
 #define INSERT_SHAPES 16
-#define EXTRA_SHAPE_BIT STORE_EXTRA_COLUMN_BIT
 _Static_assert(FLOW_COL_COUNT < 63, "record columns fit a shape mask");
 /*
  * Records of one shape are inserted INSERT_ROWS at a time by one
@@ -29,7 +28,7 @@ _Static_assert(FLOW_COL_COUNT < 63, "record columns fit a shape mask");
 #define INSERT_ROWS 32
 
 struct insert_shape {
-	uint64_t      shape;	/* present bitmap | EXTRA_SHAPE_BIT if extra */
+	uint64_t      shape;	/* present bitmap | STORE_EXTRA_COLUMN_BIT if extra */
 	int           rows;	/* rows per statement: 1 or INSERT_ROWS */
 	sqlite3_stmt *st;	/* NULL: slot unused */
 	uint64_t      used;	/* LRU clock */
@@ -312,7 +311,7 @@ insert_for_shape(struct store *s, uint64_t shape, int rows, char **err)
 			params++;
 		}
 	}
-	if (shape & EXTRA_SHAPE_BIT) {
+	if (shape & STORE_EXTRA_COLUMN_BIT) {
 		sbuf_appends(&sql, ", extra");
 		params++;
 	}
@@ -643,7 +642,7 @@ step_reset(struct store *s, sqlite3_stmt *st, char **err, const char *what)
 static uint64_t
 record_shape(const struct flow_record *r)
 {
-	return r->present | (r->extra.len ? EXTRA_SHAPE_BIT : 0);
+	return r->present | (r->extra.len ? STORE_EXTRA_COLUMN_BIT : 0);
 }
 
 /* Bind record r's values from parameter *p on. */
