@@ -28,17 +28,26 @@ struct writer {
 	int             closing;
 	char           *error;	/* first failure; writer stops committing */
 	_Atomic int64_t records, rejected, skipped, commits;
+	_Atomic int64_t checkpoints, wal_restarts;
+	int             wal_frames;	/* after the last commit (writer only) */
 	/* background checkpointer (see checkpoint_main) */
 	pthread_t       ckpt_thread;
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t  ckpt_cv;
 	int             ckpt_wanted, ckpt_stop, ckpt_running;
+	int             ckpt_active;	/* a checkpoint is copying pages */
 	sqlite3        *ckpt_db;
 };
 
-/* WAL frames after which the checkpointer is woken, and after which the
- * writer checkpoints itself so the WAL cannot grow without bound. */
+/*
+ * WAL frames (pages) after which the checkpointer is woken; after which the
+ * writer copies what the checkpointer has not yet copied (usually its last
+ * commit), so that its next transaction can start the WAL over; and after
+ * which the writer waits for a complete checkpoint, so the WAL cannot grow
+ * without bound.
+ */
 #define CKPT_WAKE_FRAMES 4000
+#define CKPT_WRAP_FRAMES 32768
 #define CKPT_FORCE_FRAMES 262144
 
 /*
@@ -52,21 +61,51 @@ static void *
 checkpoint_main(void *arg)
 {
 	struct writer *w = arg;
+	int copied;
 
 	pthread_mutex_lock(&w->ckpt_mu);
 	for (;;) {
-		while (!w->ckpt_wanted && !w->ckpt_stop)
+		while ((!w->ckpt_wanted || w->ckpt_active) && !w->ckpt_stop)
 			pthread_cond_wait(&w->ckpt_cv, &w->ckpt_mu);
 		if (w->ckpt_stop)
 			break;
 		w->ckpt_wanted = 0;
+		w->ckpt_active = 1;
 		pthread_mutex_unlock(&w->ckpt_mu);
-		sqlite3_wal_checkpoint_v2(w->ckpt_db, "main",
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (sqlite3_wal_checkpoint_v2(w->ckpt_db, "main",
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, &copied) == SQLITE_OK &&
+		    copied > 0)
+			w->checkpoints++;
 		pthread_mutex_lock(&w->ckpt_mu);
+		w->ckpt_active = 0;
+		pthread_cond_broadcast(&w->ckpt_cv);
 	}
 	pthread_mutex_unlock(&w->ckpt_mu);
 	return NULL;
+}
+
+/*
+ * Under a steady stream of commits the checkpointer is always one commit
+ * behind, and SQLite starts the WAL over only when a write transaction
+ * begins with every frame copied.  So once the WAL is long, the writer
+ * waits for the checkpointer's copy in progress, if any, and copies the
+ * rest (its last commit) itself.  PASSIVE: readers never make it wait.
+ */
+static void
+checkpoint_rest(struct writer *w, sqlite3 *db, const char *name)
+{
+	pthread_mutex_lock(&w->ckpt_mu);
+	while (w->ckpt_active)
+		pthread_cond_wait(&w->ckpt_cv, &w->ckpt_mu);
+	w->ckpt_active = 1;
+	w->ckpt_wanted = 0;
+	pthread_mutex_unlock(&w->ckpt_mu);
+	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
+	    NULL);
+	pthread_mutex_lock(&w->ckpt_mu);
+	w->ckpt_active = 0;
+	pthread_cond_broadcast(&w->ckpt_cv);
+	pthread_mutex_unlock(&w->ckpt_mu);
 }
 
 static int
@@ -74,16 +113,19 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct writer *w = arg;
 
+	if (frames < w->wal_frames)
+		w->wal_restarts++;
+	w->wal_frames = frames;
 	if (frames >= CKPT_FORCE_FRAMES) {
 		/* The checkpointer cannot keep up: wait for it, once. */
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART,
 		    NULL, NULL);
-		return SQLITE_OK;
-	}
-	if (frames >= CKPT_WAKE_FRAMES && w->ckpt_running) {
+	} else if (frames >= CKPT_WRAP_FRAMES && w->ckpt_running) {
+		checkpoint_rest(w, db, name);
+	} else if (frames >= CKPT_WAKE_FRAMES && w->ckpt_running) {
 		pthread_mutex_lock(&w->ckpt_mu);
 		w->ckpt_wanted = 1;
-		pthread_cond_signal(&w->ckpt_cv);
+		pthread_cond_broadcast(&w->ckpt_cv);
 		pthread_mutex_unlock(&w->ckpt_mu);
 	}
 	return SQLITE_OK;
@@ -98,10 +140,18 @@ checkpointer_start(struct writer *w)
 	pthread_mutex_init(&w->ckpt_mu, NULL);
 	pthread_cond_init(&w->ckpt_cv, NULL);
 	if (path && *path && sqlite3_open_v2(path, &w->ckpt_db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
-	    pthread_create(&w->ckpt_thread, NULL, checkpoint_main, w) == 0) {
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(w->ckpt_db, 1000);
-		w->ckpt_running = 1;
+		/* A connection learns that the database is in WAL mode on its
+		 * first read (here: of the schema version); until then a
+		 * checkpoint on it does nothing at all. */
+		if (sqlite3_exec(w->ckpt_db, "PRAGMA schema_version", NULL,
+		    NULL, NULL) == SQLITE_OK &&
+		    pthread_create(&w->ckpt_thread, NULL, checkpoint_main,
+		    w) == 0)
+			w->ckpt_running = 1;
+	}
+	if (w->ckpt_running) {
 		sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL,
 		    NULL);
 	} else {
@@ -120,7 +170,7 @@ checkpointer_stop(struct writer *w)
 	if (w->ckpt_running) {
 		pthread_mutex_lock(&w->ckpt_mu);
 		w->ckpt_stop = 1;
-		pthread_cond_signal(&w->ckpt_cv);
+		pthread_cond_broadcast(&w->ckpt_cv);
 		pthread_mutex_unlock(&w->ckpt_mu);
 		pthread_join(w->ckpt_thread, NULL);
 		sqlite3_close(w->ckpt_db);
@@ -336,6 +386,8 @@ writer_stats(struct writer *w, struct writer_stats *out)
 	out->rejected = w->rejected;
 	out->skipped = w->skipped;
 	out->commits = w->commits;
+	out->checkpoints = w->checkpoints;
+	out->wal_restarts = w->wal_restarts;
 }
 
 int

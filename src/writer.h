@@ -29,6 +29,8 @@ struct writer_stats {
 	int64_t rejected;
 	int64_t skipped;
 	int64_t commits;
+	int64_t checkpoints;	/* background checkpoints that copied pages */
+	int64_t wal_restarts;	/* times the WAL started over from its top */
 };
 
 /* Start the writer thread on an open store (the writer owns it until

@@ -2,6 +2,8 @@
  * real SQLite file (src/store.c, writer.c, metrics.c, query.c). */
 #include "unit.h"
 
+#include <sys/stat.h>
+
 #include <pthread.h>
 #include <unistd.h>
 
@@ -360,8 +362,82 @@ test_columns_used(void)
 	batch_free(&b);
 }
 
+/*
+ * The background checkpointer copies WAL pages into the database while the
+ * writer goes on, and the WAL starts over instead of growing with the
+ * ingest: 40 commits of 2,000 records of 2 KB (160 MB in all) pass the
+ * writer's 128 MB mark.
+ */
+static void
+test_background_checkpoint(void)
+{
+	struct store *s;
+	struct writer *w;
+	struct writer_stats ws;
+	struct flow_format v2;
+	struct flow_record rec;
+	char *err = NULL, line[200], reason[200], path[96];
+	struct stat st;
+	int64_t id;
+	int i, j, waited;
+
+	fresh_db();
+	memset(&rec, 0, sizeof rec);
+	CHECK_INT(format_parse(FORMAT_DEFAULT_V2, &v2, &err), 0);
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	CHECK_INT(store_source_create(s, "big", "file", NULL, 0, &id, &err),
+	    0);
+	w = writer_start(s);
+	for (i = 0; i < 40; i++) {
+		struct batch *b = writer_batch(w);
+
+		for (j = 0; j < 2000; j++) {
+			snprintf(line, sizeof line, "2 1 eni-1 10.0.0.1 10.0.1.1 "
+			    "%d 22 6 1 100 %d %d ACCEPT OK", j,
+			    1700000000 + i * 60, 1700000001 + i * 60);
+			CHECK_INT(parse_line(&v2, line, strlen(line), &rec,
+			    reason, sizeof reason), 0);
+			sbuf_reset(&rec.extra);
+			sbuf_appends(&rec.extra, "{\"pad\":\"");
+			while (rec.extra.len < 2000)
+				sbuf_appends(&rec.extra, "0123456789abcdef");
+			sbuf_appends(&rec.extra, "\"}");
+			batch_add_record(b, &rec);
+		}
+		b->origin = id;
+		CHECK_INT(writer_submit(w, b, "big", &err), 0);
+		/* one commit per batch, as a live source makes them */
+		for (waited = 0; waited < 3000; waited++) {
+			writer_stats(w, &ws);
+			if (ws.records == (i + 1) * 2000)
+				break;
+			usleep(1000);
+		}
+	}
+	/* checkpoints run beside the writer: wait for one, up to 10 s */
+	for (waited = 0; waited < 1000; waited++) {
+		writer_stats(w, &ws);
+		if (ws.checkpoints > 0)
+			break;
+		usleep(10000);
+	}
+	CHECK(ws.checkpoints > 0);
+	CHECK_INT(writer_finish(w, &ws, &err), 0);
+	CHECK_INT(ws.records, 80000);
+	CHECK(ws.wal_restarts >= 1);
+	CHECK_INT(scalar(store_db(s), "SELECT count(*) FROM flow_logs WHERE "
+	    "length(extra) > 2000"), 80000);
+	/* and the WAL is left empty */
+	snprintf(path, sizeof path, "%s-wal", db_path);
+	CHECK(stat(path, &st) != 0 || st.st_size == 0);
+	store_close(s);
+	record_free(&rec);
+	format_free(&v2);
+}
+
 UNIT_MAIN(UNIT_CASE(test_batch_roundtrip_and_metrics),
     UNIT_CASE(test_columns_used),
     UNIT_CASE(test_upgrade_adds_columns),
     UNIT_CASE(test_request_ids),
-    UNIT_CASE(test_readers_do_not_block_the_writer), UNIT_CASE(test_cancel))
+    UNIT_CASE(test_readers_do_not_block_the_writer), UNIT_CASE(test_cancel),
+    UNIT_CASE(test_background_checkpoint))
