@@ -30,6 +30,8 @@ struct writer {
 	_Atomic int64_t records, rejected, skipped, commits;
 	_Atomic int64_t checkpoints, wal_restarts;
 	int             wal_frames;	/* after the last commit (writer only) */
+	int             wake_mark;	/* wal_frames at the last wake-up */
+	int             rest_mark;	/* ... at the writer's last copy */
 	/* background checkpointer (see checkpoint_main) */
 	pthread_t       ckpt_thread;
 	pthread_mutex_t ckpt_mu;
@@ -49,6 +51,9 @@ struct writer {
 #define CKPT_WAKE_FRAMES 4000
 #define CKPT_WRAP_FRAMES 32768
 #define CKPT_FORCE_FRAMES 262144
+/* Frames between two wake-ups, or two copies by the writer: each copy
+ * ends with fsyncs, and a live source commits many times a second. */
+#define CKPT_RETRY_FRAMES 4000
 
 /*
  * Checkpoints copy WAL pages into the database file and fsync it.  Done by
@@ -113,16 +118,27 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct writer *w = arg;
 
-	if (frames < w->wal_frames)
+	if (frames < w->wal_frames) {
 		w->wal_restarts++;
+		w->wake_mark = w->rest_mark = 0;
+	}
 	w->wal_frames = frames;
 	if (frames >= CKPT_FORCE_FRAMES) {
 		/* The checkpointer cannot keep up: wait for it, once. */
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART,
 		    NULL, NULL);
-	} else if (frames >= CKPT_WRAP_FRAMES && w->ckpt_running) {
+	} else if (!w->ckpt_running) {
+		return SQLITE_OK;
+	} else if (frames >= CKPT_WRAP_FRAMES &&
+	    frames - w->rest_mark >= CKPT_RETRY_FRAMES) {
+		/* At most once per CKPT_RETRY_FRAMES: a reader that started
+		 * before the copy keeps the WAL from starting over, and live
+		 * sources commit many times a second. */
+		w->rest_mark = frames;
 		checkpoint_rest(w, db, name);
-	} else if (frames >= CKPT_WAKE_FRAMES && w->ckpt_running) {
+	} else if (frames >= CKPT_WAKE_FRAMES &&
+	    frames - w->wake_mark >= CKPT_RETRY_FRAMES) {
+		w->wake_mark = frames;
 		pthread_mutex_lock(&w->ckpt_mu);
 		w->ckpt_wanted = 1;
 		pthread_cond_broadcast(&w->ckpt_cv);
