@@ -11,7 +11,11 @@
 #include "input.h"
 #include "util.h"
 
+/* Free space a read asks for: a file or stream is read in chunks of
+ * READ_CHUNK; an in-memory buffer of n bytes in chunks of about n (at least
+ * MIN_CHUNK), since a Firehose record of 150 bytes is decoded on its own. */
 #define READ_CHUNK (256 * 1024)
+#define MIN_CHUNK  4096
 /* Raw bytes kept in a rejection row for a whole payload. */
 #define MAX_REJECT_RAW (1024 * 1024)
 
@@ -21,6 +25,7 @@ struct framer {
 	const struct envelope_sink *sink;
 	char                      *buf;
 	size_t                     cap, start, end;	/* data in [start, end) */
+	size_t                     chunk;	/* free space a read asks for */
 	int                        eof;
 	char                      *read_err;	/* stream failure, reported last */
 	int64_t                    offset;	/* decoded offset of buf[start] */
@@ -40,9 +45,9 @@ more(struct framer *f)
 		f->end -= f->start;
 		f->start = 0;
 	}
-	if (f->cap - f->end < READ_CHUNK) {
-		f->cap = f->cap ? f->cap * 2 : 2 * READ_CHUNK;
-		while (f->cap - f->end < READ_CHUNK)
+	if (f->cap - f->end < f->chunk) {
+		f->cap = f->cap ? f->cap * 2 : 2 * f->chunk;
+		while (f->cap - f->end < f->chunk)
 			f->cap *= 2;
 		f->buf = xrealloc(f->buf, f->cap);
 	}
@@ -319,14 +324,15 @@ json_lead(struct framer *f, size_t *lead)
 	}
 }
 
-int
-envelope_run(envelope_read_fn read, void *src, int64_t offset, int64_t line,
-    const struct envelope_sink *sink, char **err)
+static int
+run_framer(envelope_read_fn read, void *src, size_t chunk, int64_t offset,
+    int64_t line, const struct envelope_sink *sink, char **err)
 {
 	struct framer f;
 	int rc = 0;
 
 	memset(&f, 0, sizeof f);
+	f.chunk = chunk;
 	f.read = read;
 	f.src = src;
 	f.sink = sink;
@@ -358,15 +364,24 @@ read_input(void *src, void *buf, size_t cap, char **err)
 }
 
 int
-envelope_decode_buffer(const void *data, size_t len,
+envelope_run(envelope_read_fn read, void *src, int64_t offset, int64_t line,
     const struct envelope_sink *sink, char **err)
 {
+	return run_framer(read, src, READ_CHUNK, offset, line, sink, err);
+}
+
+int
+envelope_decode_buffer(const void *data, size_t len, int64_t offset,
+    int64_t line, const struct envelope_sink *sink, char **err)
+{
 	struct input *in;
+	size_t chunk = len < MIN_CHUNK ? MIN_CHUNK :
+	    len > READ_CHUNK ? READ_CHUNK : len;
 	int rc;
 
 	if (input_open_mem(&in, data, len, err) < 0)
 		return -1;
-	rc = envelope_run(read_input, in, 0, 0, sink, err);
+	rc = run_framer(read_input, in, chunk, offset, line, sink, err);
 	input_close(in);
 	return rc;
 }

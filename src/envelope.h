@@ -70,9 +70,11 @@ int envelope_run(envelope_read_fn read, void *src, int64_t offset,
 /*
  * Decode one in-memory buffer (a Firehose record, a fuzz input): same
  * behaviour as envelope_run over a stream holding exactly these bytes,
- * including gzip detection.  Returns 0 or -1 with *err.
+ * starting at offset and line, including gzip detection; its working
+ * buffer is sized by len, not by the 512 KB a stream gets.  Returns 0 or
+ * -1 with *err.
  */
-int envelope_decode_buffer(const void *data, size_t len,
-    const struct envelope_sink *sink, char **err);
+int envelope_decode_buffer(const void *data, size_t len, int64_t offset,
+    int64_t line, const struct envelope_sink *sink, char **err);
 
 #endif

@@ -869,15 +869,8 @@ int
 source_feed(struct source_ctx *sc, const void *data, size_t len,
     int64_t line_base, char **err)
 {
-	struct input *in;
-	int rc;
-
-	if (input_open_mem(&in, data, len, err) < 0)
-		return -1;
-	rc = envelope_run(read_input, in, sc->last_offset, line_base,
+	return envelope_decode_buffer(data, len, sc->last_offset, line_base,
 	    &sc->sink, err);
-	input_close(in);
-	return rc;
 }
 
 void

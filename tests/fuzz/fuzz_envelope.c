@@ -251,7 +251,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* 2. The public in-memory entry point: the same events. */
 	reset_state(&s);
-	rc2 = envelope_decode_buffer(data, size, &sink, &err2);
+	rc2 = envelope_decode_buffer(data, size, 0, 0, &sink, &err2);
 	CHECK(rc2 == rc);
 	CHECK(rc2 == 0 ? err2 == NULL : err2 != NULL);
 	CHECK(s.units == units && s.last_offset == end);
