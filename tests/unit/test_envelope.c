@@ -233,21 +233,48 @@ test_gzip_output_before_corruption(void)
 	free(log);
 }
 
+struct heap_probe {
+	size_t before, during;
+	int    rc, rejected;
+};
+
 /* mmapped bytes in use while a line is delivered (glibc; 0 under ASan) */
 static void
-on_line_heap(void *ctx, const char *line, size_t len,
+probe_line(void *ctx, const char *line, size_t len,
     const struct unit_loc *loc)
 {
 	(void)line;
 	(void)len;
 	(void)loc;
-	*(size_t *)ctx = mallinfo2().hblkhd;
+	((struct heap_probe *)ctx)->during = mallinfo2().hblkhd;
 }
 
-struct heap_probe {
-	size_t before, during;
-	int    rc;
-};
+static void
+probe_reject(void *ctx, const struct unit_loc *loc, const char *reason,
+    const char *raw, size_t raw_len)
+{
+	(void)loc;
+	(void)reason;
+	(void)raw;
+	(void)raw_len;
+	((struct heap_probe *)ctx)->rejected++;
+}
+
+static void
+probe_skip(void *ctx, const struct unit_loc *loc)
+{
+	(void)loc;
+	((struct heap_probe *)ctx)->rejected++;
+}
+
+static int
+probe_unit_end(void *ctx, int64_t offset, int64_t line)
+{
+	(void)ctx;
+	(void)offset;
+	(void)line;
+	return 0;
+}
 
 static void *
 decode_record(void *arg)
@@ -255,11 +282,11 @@ decode_record(void *arg)
 	static const char rec[] = "2 123456789012 eni-0a1b2c3d 10.0.0.1 "
 	    "10.0.0.2 443 49152 6 10 8400 1700000000 1700000060 ACCEPT OK\n";
 	struct heap_probe *hp = arg;
-	struct envelope_sink sink = { NULL, on_line_heap, on_reject, on_skip,
-	    on_unit_end };
+	struct envelope_sink sink = { NULL, probe_line, probe_reject,
+	    probe_skip, probe_unit_end };
 	char *err = NULL;
 
-	sink.ctx = &hp->during;
+	sink.ctx = hp;
 	hp->before = mallinfo2().hblkhd;
 	hp->rc = envelope_decode_buffer(rec, sizeof rec - 1, 0, 0, &sink,
 	    &err);
@@ -278,13 +305,14 @@ decode_record(void *arg)
 static void
 test_small_buffer_small_memory(void)
 {
-	struct heap_probe hp = { 0, (size_t)-1, -1 };
+	struct heap_probe hp = { 0, (size_t)-1, -1, 0 };
 	pthread_t t;
 
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	CHECK_INT(pthread_create(&t, NULL, decode_record, &hp), 0);
 	pthread_join(t, NULL);
 	CHECK_INT(hp.rc, 0);
+	CHECK_INT(hp.rejected, 0);
 	CHECK(hp.during != (size_t)-1);		/* the line was delivered */
 	CHECK(hp.during < hp.before + 256 * 1024);
 }
