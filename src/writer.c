@@ -3,11 +3,14 @@
  */
 #include "writer.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -39,6 +42,8 @@ struct writer {
 	int             ckpt_wanted, ckpt_stop, ckpt_running;
 	int             ckpt_active;	/* a checkpoint is copying pages */
 	sqlite3        *ckpt_db;
+	char           *wal_path;	/* the store's -wal file */
+	int             wal_fd;		/* opened on first flush, or -1 */
 };
 
 /*
@@ -54,6 +59,8 @@ struct writer {
 /* Frames between two wake-ups, or two copies by the writer: each copy
  * ends with fsyncs, and a live source commits many times a second. */
 #define CKPT_RETRY_FRAMES 4000
+/* How often the checkpointer starts writing the WAL back (flush_wal). */
+#define WAL_FLUSH_MS 50
 
 /*
  * Checkpoints copy WAL pages into the database file and fsync it.  Done by
@@ -62,6 +69,26 @@ struct writer {
  * the writer or readers), so the copy runs on the other core while the
  * writer inserts the next batch.
  */
+/*
+ * Start writing the WAL's dirty pages to disk, without waiting.  A
+ * transaction larger than the page cache spills pages into the WAL long
+ * before it commits; written back meanwhile, they are no longer in the
+ * fsync the commit waits for (2 M records: the writer's WAL fsyncs took
+ * 0.97 s).  A hint only: durability still comes from SQLite's fsync.
+ */
+static void
+flush_wal(struct writer *w)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (w->wal_fd < 0)
+		w->wal_fd = open(w->wal_path, O_RDONLY | O_CLOEXEC);
+	if (w->wal_fd >= 0)
+		(void)sync_file_range(w->wal_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)w;
+#endif
+}
+
 static void *
 checkpoint_main(void *arg)
 {
@@ -70,8 +97,22 @@ checkpoint_main(void *arg)
 
 	pthread_mutex_lock(&w->ckpt_mu);
 	for (;;) {
-		while ((!w->ckpt_wanted || w->ckpt_active) && !w->ckpt_stop)
-			pthread_cond_wait(&w->ckpt_cv, &w->ckpt_mu);
+		while ((!w->ckpt_wanted || w->ckpt_active) && !w->ckpt_stop) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += WAL_FLUSH_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (pthread_cond_timedwait(&w->ckpt_cv, &w->ckpt_mu,
+			    &ts) != 0 && !w->ckpt_stop) {
+				pthread_mutex_unlock(&w->ckpt_mu);
+				flush_wal(w);
+				pthread_mutex_lock(&w->ckpt_mu);
+			}
+		}
 		if (w->ckpt_stop)
 			break;
 		w->ckpt_wanted = 0;
@@ -155,6 +196,9 @@ checkpointer_start(struct writer *w)
 
 	pthread_mutex_init(&w->ckpt_mu, NULL);
 	pthread_cond_init(&w->ckpt_cv, NULL);
+	w->wal_fd = -1;
+	if (path && *path)
+		w->wal_path = xasprintf("%s-wal", path);
 	if (path && *path && sqlite3_open_v2(path, &w->ckpt_db,
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(w->ckpt_db, 1000);
@@ -198,6 +242,9 @@ checkpointer_stop(struct writer *w)
 	    NULL);
 	pthread_mutex_destroy(&w->ckpt_mu);
 	pthread_cond_destroy(&w->ckpt_cv);
+	if (w->wal_fd >= 0)
+		close(w->wal_fd);
+	free(w->wal_path);
 }
 
 static struct queued
