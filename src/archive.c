@@ -796,14 +796,8 @@ archive_loop(struct archiver *a, char **err)
 			return seal(a, err);
 		pthread_mutex_lock(&a->mu);
 		if (!a->finishing) {
-			struct timespec ts;
+			struct timespec ts = deadline_after_ms(200);
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 200 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
 			pthread_cond_timedwait(&a->cv, &a->mu, &ts);
 		}
 		pthread_mutex_unlock(&a->mu);

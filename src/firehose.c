@@ -791,14 +791,8 @@ take_inbox(struct firehose *fh, int have_open)
 static void
 wait_wake(struct firehose *fh)
 {
-	struct timespec ts;
+	struct timespec ts = deadline_after_ms(100);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += 100 * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_cond_timedwait(&fh->wake, &fh->lock, &ts);
 }
 

@@ -32,7 +32,7 @@ _Static_assert(FLOW_COL_COUNT < 63, "record columns fit a shape mask");
 #define INSERT_ROWS 32
 
 struct insert_shape {
-	uint64_t      shape;	/* present bitmap | STORE_EXTRA_COLUMN_BIT if extra */
+	uint64_t      shape;	/* present | STORE_EXTRA_COLUMN_BIT if extra */
 	int           rows;	/* rows per statement: a power of two */
 	sqlite3_stmt *st;	/* NULL: slot unused */
 	uint64_t      used;	/* LRU clock */
@@ -674,7 +674,8 @@ bind_record(sqlite3_stmt *st, int *p, int64_t origin,
 		    (int)r->extra.len, SQLITE_STATIC);
 }
 
-/* Insert n records of one shape, in multi-row INSERTs of power-of-two sizes. */
+/* Insert n records of one shape, in multi-row INSERTs of power-of-two
+ * sizes. */
 static int
 insert_run(struct store *s, int64_t origin, const struct flow_record *run,
     int n, char **err)

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Version and build, from the Makefile (fallbacks for other builds). */
 #ifndef FLOWLENS_VERSION
@@ -76,6 +77,10 @@ size_t fmt_int64(char *out, int64_t v);
 /* Wall-clock time in epoch seconds, and a monotonic clock in seconds. */
 int64_t now_epoch(void);
 double  now_monotonic(void);
+
+/* The CLOCK_REALTIME moment ms milliseconds from now: a deadline for
+ * pthread_cond_timedwait(). */
+struct timespec deadline_after_ms(long ms);
 
 /* Format epoch seconds as "YYYY-MM-DD HH:MM:SS" (UTC) into out[20]. */
 void fmt_utc(char *out, int64_t epoch);

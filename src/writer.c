@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -63,13 +62,6 @@ struct writer {
 #define WAL_FLUSH_MS 50
 
 /*
- * Checkpoints copy WAL pages into the database file and fsync it.  Done by
- * SQLite's autocheckpoint, that work sits on the writer's commit path; here
- * a second thread with its own connection does it (PASSIVE: it never blocks
- * the writer or readers), so the copy runs on the other core while the
- * writer inserts the next batch.
- */
-/*
  * Start writing the WAL's dirty pages to disk, without waiting.  A
  * transaction larger than the page cache spills pages into the WAL long
  * before it commits; written back meanwhile, they are no longer in the
@@ -89,42 +81,57 @@ flush_wal(struct writer *w)
 #endif
 }
 
+/*
+ * Copy what the WAL holds into the database (PASSIVE: readers never make
+ * it wait), on connection db.  Called with ckpt_mu held and no copy in
+ * progress; the lock is released during the copy, which is marked active
+ * so that no other copy starts.  Returns with ckpt_mu held, and whether
+ * any page was copied.
+ */
+static int
+copy_wal(struct writer *w, sqlite3 *db, const char *name)
+{
+	int copied = 0, rc;
+
+	w->ckpt_active = 1;
+	w->ckpt_wanted = 0;
+	pthread_mutex_unlock(&w->ckpt_mu);
+	rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, &copied);
+	pthread_mutex_lock(&w->ckpt_mu);
+	w->ckpt_active = 0;
+	pthread_cond_broadcast(&w->ckpt_cv);
+	return rc == SQLITE_OK && copied > 0;
+}
+
+/*
+ * Checkpoints copy WAL pages into the database file and fsync it.  Done by
+ * SQLite's autocheckpoint, that work sits on the writer's commit path; here
+ * a second thread with its own connection does it, so the copy runs on the
+ * other core while the writer inserts the next batch.  Between copies it
+ * starts writeback of the WAL every WAL_FLUSH_MS.
+ */
 static void *
 checkpoint_main(void *arg)
 {
 	struct writer *w = arg;
-	int copied;
 
 	pthread_mutex_lock(&w->ckpt_mu);
-	for (;;) {
-		while ((!w->ckpt_wanted || w->ckpt_active) && !w->ckpt_stop) {
-			struct timespec ts;
+	while (!w->ckpt_stop) {
+		struct timespec ts;
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += WAL_FLUSH_MS * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			if (pthread_cond_timedwait(&w->ckpt_cv, &w->ckpt_mu,
-			    &ts) != 0 && !w->ckpt_stop) {
-				pthread_mutex_unlock(&w->ckpt_mu);
-				flush_wal(w);
-				pthread_mutex_lock(&w->ckpt_mu);
-			}
+		if (w->ckpt_wanted && !w->ckpt_active) {
+			if (copy_wal(w, w->ckpt_db, "main"))
+				w->checkpoints++;
+			continue;
 		}
-		if (w->ckpt_stop)
-			break;
-		w->ckpt_wanted = 0;
-		w->ckpt_active = 1;
-		pthread_mutex_unlock(&w->ckpt_mu);
-		if (sqlite3_wal_checkpoint_v2(w->ckpt_db, "main",
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, &copied) == SQLITE_OK &&
-		    copied > 0)
-			w->checkpoints++;
-		pthread_mutex_lock(&w->ckpt_mu);
-		w->ckpt_active = 0;
-		pthread_cond_broadcast(&w->ckpt_cv);
+		ts = deadline_after_ms(WAL_FLUSH_MS);
+		if (pthread_cond_timedwait(&w->ckpt_cv, &w->ckpt_mu,
+		    &ts) != 0 && !w->ckpt_stop) {
+			pthread_mutex_unlock(&w->ckpt_mu);
+			flush_wal(w);
+			pthread_mutex_lock(&w->ckpt_mu);
+		}
 	}
 	pthread_mutex_unlock(&w->ckpt_mu);
 	return NULL;
@@ -135,7 +142,7 @@ checkpoint_main(void *arg)
  * behind, and SQLite starts the WAL over only when a write transaction
  * begins with every frame copied.  So once the WAL is long, the writer
  * waits for the checkpointer's copy in progress, if any, and copies the
- * rest (its last commit) itself.  PASSIVE: readers never make it wait.
+ * rest (its last commit) itself.
  */
 static void
 checkpoint_rest(struct writer *w, sqlite3 *db, const char *name)
@@ -143,14 +150,7 @@ checkpoint_rest(struct writer *w, sqlite3 *db, const char *name)
 	pthread_mutex_lock(&w->ckpt_mu);
 	while (w->ckpt_active)
 		pthread_cond_wait(&w->ckpt_cv, &w->ckpt_mu);
-	w->ckpt_active = 1;
-	w->ckpt_wanted = 0;
-	pthread_mutex_unlock(&w->ckpt_mu);
-	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
-	    NULL);
-	pthread_mutex_lock(&w->ckpt_mu);
-	w->ckpt_active = 0;
-	pthread_cond_broadcast(&w->ckpt_cv);
+	(void)copy_wal(w, db, name);
 	pthread_mutex_unlock(&w->ckpt_mu);
 }
 

@@ -460,7 +460,6 @@ worker_main(void *arg)
 		struct snapshot *s = xcalloc(1, sizeof *s);
 		double t0 = now_monotonic();
 		struct timespec until;
-		int64_t ms;
 
 		pthread_mutex_lock(&w->lock);
 		if (w->stop) {
@@ -479,14 +478,7 @@ worker_main(void *arg)
 
 		/* Sleep the refresh period after the work, not on a fixed
 		 * beat: a slow store then costs at most half a core. */
-		clock_gettime(CLOCK_REALTIME, &until);
-		ms = w->refresh_ms;
-		until.tv_sec += ms / 1000;
-		until.tv_nsec += (ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		until = deadline_after_ms(w->refresh_ms);
 		pthread_mutex_lock(&w->lock);
 		while (!w->stop && !w->changed &&
 		    pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
