@@ -19,6 +19,7 @@
 #include "store.h"
 #include "upload.h"
 #include "util.h"
+#include "writer.h"
 
 #define READ_ROWS       16384	/* rows per read statement */
 #define MAX_OPEN_FILES  256	/* seal everything beyond this */
@@ -36,6 +37,12 @@
  * at once, beside the store writer, rather than all at the next seal. */
 #define COLD_ROWS       65536
 #define COLD_MIN_BYTES  ((size_t)1 << 20)
+/* Batches the store writer may hand over ahead of the archiver (about
+ * 3 MB each); when they are all taken, the writer keeps the next one and
+ * its rows are read back from the store. */
+#define HANDOFF_QUEUE   4
+/* Gaps between hand-offs (see use_handoff) waiting to be read. */
+#define MAX_GAPS        64
 
 /* ------------------------------------------------------------ columns */
 
@@ -182,6 +189,18 @@ struct part {
 	struct pq_writer  *pq;
 };
 
+/* A batch the store writer handed over (writer_tap): its records got the
+ * rowids first..last, in archive generation gen. */
+struct handoff {
+	struct batch *batch;
+	int64_t       first, last, gen;
+};
+
+/* Rowids lo..hi, committed or not, that are still to be read. */
+struct gap {
+	int64_t lo, hi;
+};
+
 struct archiver {
 	struct store          *store;
 	sqlite3               *db;
@@ -212,7 +231,21 @@ struct archiver {
 	uint32_t               token;		/* names of this seal cycle */
 	double                 oldest;		/* when the first row came */
 	double                 last_check, last_status;
-	int64_t                sealed_rows, sealed_files;	/* under mu */
+	struct archiver_stats  stats;		/* under mu */
+	/* Batches from the store writer (archiver_attach), under mu: */
+	struct writer         *writer;	/* NULL: none, or detached */
+	struct handoff         handoffs[HANDOFF_QUEUE];
+	int                    hhead, hcount;
+	int                    consuming;	/* the thread holds one */
+	int                    detaching;	/* the writer has finished */
+	int                    stopped;		/* the thread has ended */
+	int                    rolled_back;	/* a writer transaction was */
+	int64_t                committed_through;	/* writer's rowids */
+	/* the thread's own: */
+	int64_t                taken_through;	/* last rowid buffered from a
+						 * hand-off, or below cursor */
+	struct gap             gaps[MAX_GAPS];	/* in rowid order */
+	int                    ngaps;
 };
 
 static int
@@ -270,6 +303,8 @@ abandon_parts(struct archiver *a)
 	}
 	a->nparts = 0;
 	a->cursor = a->watermark;
+	a->taken_through = 0;
+	a->ngaps = 0;
 }
 
 static struct part *
@@ -320,20 +355,22 @@ same_bytes(const struct sbuf *b, const unsigned char *p, size_t n)
 	return b->len == n && (n == 0 || memcmp(b->data, p, n) == 0);
 }
 
-/* The open file for this row's partition (opening it if needed).  Parts
- * are found by the stored values first, without building path values. */
+/* The partition keys of a row: account and region as stored (NULL or
+ * empty: none), and start (NULL: 0). */
+struct row_keys {
+	const unsigned char *acc, *reg;
+	size_t               accn, regn;
+	int64_t              start;
+};
+
+/* The open file for a row's partition (opening it if needed).  Parts are
+ * found by the stored values first, without building path values. */
 static struct part *
-part_for(struct archiver *a, sqlite3_stmt *st, char **err)
+part_for(struct archiver *a, const struct row_keys *k, char **err)
 {
-	sqlite3_value *acc_v = sqlite3_column_value(st,
-	    a->read_pos[COL_ACCOUNT_ID]);
-	sqlite3_value *reg_v = sqlite3_column_value(st,
-	    a->read_pos[COL_REGION]);
-	const unsigned char *acc = sqlite3_value_text(acc_v);
-	size_t accn = (size_t)sqlite3_value_bytes(acc_v);
-	const unsigned char *reg = sqlite3_value_text(reg_v);
-	size_t regn = (size_t)sqlite3_value_bytes(reg_v);
-	int64_t start = sqlite3_column_int64(st, a->read_pos[COL_START]), hour;
+	const unsigned char *acc = k->acc, *reg = k->reg;
+	size_t accn = k->accn, regn = k->regn;
+	int64_t start = k->start, hour;
 	struct part *p = NULL;
 	char *account, *region;
 	int i;
@@ -364,6 +401,18 @@ part_for(struct archiver *a, sqlite3_stmt *st, char **err)
 	sbuf_append(&p->raw_account, acc, accn);
 	sbuf_append(&p->raw_region, reg, regn);
 	return p;
+}
+
+/* The buffered row's bookkeeping, once its values are in p. */
+static int
+end_row(struct archiver *a, struct part *p, char **err)
+{
+	if (pq_end_row(p->pq, err) < 0)
+		return -1;
+	p->last_row = ++a->rows_read;
+	if (p->hour > a->newest_hour)
+		a->newest_hour = p->hour;
+	return 0;
 }
 
 /* Put the current row of a->read into pq: the columns it selects; the
@@ -428,8 +477,8 @@ prepare_read(struct archiver *a, uint64_t mask, char **err)
 		a->read_col[a->read_ncols++] = c;
 		a->read_pos[c] = a->read_ncols;
 	}
-	sbuf_printf(&sql, " FROM flow_logs WHERE rowid > ? ORDER BY "
-	    "rowid LIMIT %d", READ_ROWS);
+	sbuf_printf(&sql, " FROM flow_logs WHERE rowid > ? AND rowid <= ? "
+	    "ORDER BY rowid LIMIT %d", READ_ROWS);
 	rc = sqlite3_prepare_v2(a->rdb, sql.data, -1, &a->read, NULL);
 	sbuf_free(&sql);
 	if (rc != SQLITE_OK) {
@@ -442,12 +491,14 @@ prepare_read(struct archiver *a, uint64_t mask, char **err)
 }
 
 /*
- * Buffer up to READ_ROWS committed rows after the cursor; *n gets how
- * many.  The columns in use and the rows are read in one snapshot, so no
- * row can have a value in a column the mask leaves out.
+ * Buffer up to READ_ROWS committed rows with rowids after `after`, through
+ * `upto`; *n gets how many, *last the last rowid read (after, if none).
+ * The columns in use and the rows are read in one snapshot, so no row can
+ * have a value in a column the mask leaves out.
  */
 static int
-read_rows(struct archiver *a, int *n, char **err)
+read_range(struct archiver *a, int64_t after, int64_t upto, int *n,
+    int64_t *last, char **err)
 {
 	int ncols, rc;
 	const struct pq_column *cols = archive_columns(&ncols);
@@ -462,19 +513,29 @@ read_rows(struct archiver *a, int *n, char **err)
 	}
 	if (prepare_read(a, mask, err) < 0)
 		goto fail;
-	sqlite3_bind_int64(a->read, 1, a->cursor);
+	*last = after;
+	sqlite3_bind_int64(a->read, 1, after);
+	sqlite3_bind_int64(a->read, 2, upto);
 	while ((rc = sqlite3_step(a->read)) == SQLITE_ROW) {
-		struct part *p = part_for(a, a->read, err);
+		sqlite3_value *acc = sqlite3_column_value(a->read,
+		    a->read_pos[COL_ACCOUNT_ID]);
+		sqlite3_value *reg = sqlite3_column_value(a->read,
+		    a->read_pos[COL_REGION]);
+		struct row_keys k;
+		struct part *p;
 
-		if (p == NULL)
+		k.acc = sqlite3_value_text(acc);
+		k.accn = (size_t)sqlite3_value_bytes(acc);
+		k.reg = sqlite3_value_text(reg);
+		k.regn = (size_t)sqlite3_value_bytes(reg);
+		k.start = sqlite3_column_int64(a->read,
+		    a->read_pos[COL_START]);
+		if ((p = part_for(a, &k, err)) == NULL)
 			goto fail;
 		put_row(a, p->pq, cols);
-		if (pq_end_row(p->pq, err) < 0)
+		if (end_row(a, p, err) < 0)
 			goto fail;
-		p->last_row = ++a->rows_read;
-		if (p->hour > a->newest_hour)
-			a->newest_hour = p->hour;
-		a->cursor = sqlite3_column_int64(a->read, 0);
+		*last = sqlite3_column_int64(a->read, 0);
 		(*n)++;
 	}
 	if (rc != SQLITE_DONE) {
@@ -484,6 +545,9 @@ read_rows(struct archiver *a, int *n, char **err)
 	}
 	sqlite3_reset(a->read);
 	sqlite3_exec(a->rdb, "COMMIT", NULL, NULL, NULL);
+	pthread_mutex_lock(&a->mu);
+	a->stats.read_rows += *n;
+	pthread_mutex_unlock(&a->mu);
 	return 0;
 fail:
 	if (a->read)
@@ -491,6 +555,281 @@ fail:
 	if (!sqlite3_get_autocommit(a->rdb))
 		sqlite3_exec(a->rdb, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+/* ------------------------------------------------- hand-offs (writer_tap) */
+
+/*
+ * The store writer offers each batch right after inserting it, before its
+ * transaction commits.  Rows taken from a batch are buffered like rows read
+ * from the store, but sealed only once committed (settle()); a rolled-back
+ * transaction makes the archiver drop everything buffered and read the
+ * store again.  A batch is used only when it is of the current generation
+ * and follows the cursor; rows before it (batches the writer kept, other
+ * processes' rows) are read from the store first.  So the store stays the
+ * single source of truth, and the hand-off only saves reading rows back.
+ */
+static int
+tap_offer(void *arg, struct batch *b, int64_t first, int64_t last,
+    int64_t gen)
+{
+	struct archiver *a = arg;
+	int taken = 0;
+
+	pthread_mutex_lock(&a->mu);
+	if (a->writer && !a->stopped && !a->rolled_back && !a->finishing &&
+	    a->hcount < HANDOFF_QUEUE) {
+		a->handoffs[(a->hhead + a->hcount) % HANDOFF_QUEUE] =
+		    (struct handoff){ b, first, last, gen };
+		a->hcount++;
+		taken = 1;
+		pthread_cond_broadcast(&a->cv);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return taken;
+}
+
+static void
+tap_txn_end(void *arg, int ok, int64_t last_rowid)
+{
+	struct archiver *a = arg;
+
+	pthread_mutex_lock(&a->mu);
+	if (!ok)
+		a->rolled_back = 1;
+	else if (last_rowid > a->committed_through)
+		a->committed_through = last_rowid;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+static void
+tap_detach(void *arg)
+{
+	struct archiver *a = arg;
+	struct writer *w;
+
+	pthread_mutex_lock(&a->mu);
+	w = a->writer;
+	a->detaching = 1;	/* every transaction has ended */
+	pthread_cond_broadcast(&a->cv);
+	while (a->consuming)
+		pthread_cond_wait(&a->cv, &a->mu);
+	while (a->hcount > 0) {
+		struct batch *b = a->handoffs[a->hhead].batch;
+
+		a->hhead = (a->hhead + 1) % HANDOFF_QUEUE;
+		a->hcount--;
+		writer_release(w, b);
+	}
+	a->writer = NULL;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+void
+archiver_attach(struct archiver *a, struct writer *w)
+{
+	struct writer_tap tap = { tap_offer, tap_txn_end, tap_detach, a };
+
+	pthread_mutex_lock(&a->mu);
+	a->writer = w;
+	pthread_mutex_unlock(&a->mu);
+	writer_set_tap(w, &tap);
+}
+
+/*
+ * Whether the writer committed every rowid through `rowid`: 1 yes, 0 not
+ * yet, -1 never (a transaction was rolled back, or the writer finished
+ * without).  With wait, waits for the answer rather than saying "not yet".
+ */
+static int
+rows_committed(struct archiver *a, int64_t rowid, int wait)
+{
+	int rc;
+
+	pthread_mutex_lock(&a->mu);
+	while (wait && !a->rolled_back && a->committed_through < rowid &&
+	    a->writer && !a->detaching) {
+		struct timespec ts = deadline_after_ms(200);
+
+		pthread_cond_timedwait(&a->cv, &a->mu, &ts);
+	}
+	if (a->rolled_back)
+		rc = -1;
+	else if (a->committed_through >= rowid)
+		rc = 1;
+	else
+		rc = a->writer && !a->detaching ? 0 : -1;
+	pthread_mutex_unlock(&a->mu);
+	return rc;
+}
+
+/*
+ * Read the rows of the gaps (rowids before a hand-off that the archiver
+ * did not get from the writer) once they are committed; with wait, all of
+ * them, waiting for the commits.  0; 1 when a rolled-back transaction made
+ * the archiver drop everything buffered; -1 on error.
+ */
+static int
+fill_gaps(struct archiver *a, int wait, int *n, char **err)
+{
+	while (a->ngaps > 0) {
+		struct gap *g = &a->gaps[0];
+		int64_t last;
+		int m, c = rows_committed(a, g->hi, wait);
+
+		if (c < 0) {
+			abandon_parts(a);
+			return 1;
+		}
+		if (c == 0)
+			return 0;
+		do {
+			if (read_range(a, g->lo - 1, g->hi, &m, &last, err) < 0)
+				return -1;
+			*n += m;
+			g->lo = last + 1;
+		} while (m == READ_ROWS);
+		/* A rowid of the gap that is not there was never committed (a
+		 * rolled-back transaction's): every row before a committed
+		 * hand-off is committed. */
+		memmove(a->gaps, a->gaps + 1, (size_t)--a->ngaps *
+		    sizeof *a->gaps);
+	}
+	return 0;
+}
+
+/*
+ * Before sealing: every buffered row must be committed, and every gap
+ * read.  0; 1 when rows taken from a hand-off were rolled back (every open
+ * file is dropped; the committed rows are read from the store again); -1
+ * on error.
+ */
+static int
+settle(struct archiver *a, char **err)
+{
+	int n = 0;
+
+	if (a->taken_through <= a->watermark)
+		return 0;
+	if (rows_committed(a, a->taken_through, 1) < 0) {
+		abandon_parts(a);
+		return 1;
+	}
+	return fill_gaps(a, 1, &n, err);
+}
+
+/* Buffer the records of h after the cursor. */
+static int
+take_records(struct archiver *a, const struct handoff *h, int *n,
+    char **err)
+{
+	int ncols;
+	const struct pq_column *cols = archive_columns(&ncols);
+	struct flow_record r;
+	size_t pos = 0;
+	int64_t rowid = h->first;
+	int taken = 0;
+
+	memset(&r, 0, sizeof r);
+	while (batch_next_record(h->batch, &pos, &r)) {
+		struct row_keys k;
+		struct part *p;
+		int c;
+
+		if (rowid++ <= a->cursor)
+			continue;
+		k.acc = record_has(&r, COL_ACCOUNT_ID) ?
+		    (const unsigned char *)r.sptr[COL_ACCOUNT_ID] : NULL;
+		k.accn = k.acc ? r.slen[COL_ACCOUNT_ID] : 0;
+		k.reg = record_has(&r, COL_REGION) ?
+		    (const unsigned char *)r.sptr[COL_REGION] : NULL;
+		k.regn = k.reg ? r.slen[COL_REGION] : 0;
+		k.start = record_has(&r, COL_START) ? r.ival[COL_START] : 0;
+		if ((p = part_for(a, &k, err)) == NULL)
+			return -1;
+		/* The values as the store holds them (store.c bind_record). */
+		for (c = 0; c < FLOW_COL_COUNT; c++) {
+			if (!record_has(&r, c))
+				continue;
+			if (cols[c].type == PQ_STRING)
+				pq_put_str(p->pq, c, r.sptr[c], r.slen[c]);
+			else
+				pq_put_int(p->pq, c, r.ival[c]);
+		}
+		if (r.extra.len)
+			pq_put_str(p->pq, FLOW_COL_COUNT, r.extra.data,
+			    r.extra.len);
+		if (end_row(a, p, err) < 0)
+			return -1;
+		taken++;
+	}
+	a->cursor = a->taken_through = h->last;
+	*n += taken;
+	pthread_mutex_lock(&a->mu);
+	a->stats.handed_rows += taken;
+	pthread_mutex_unlock(&a->mu);
+	return 0;
+}
+
+/*
+ * Use hand-off h.  Rows between the cursor and h become a gap, read from
+ * the store once committed (fill_gaps): they may be in h's own open
+ * transaction, and waiting for it would let the next hand-offs overflow.
+ */
+static int
+use_handoff(struct archiver *a, const struct handoff *h, int *n, char **err)
+{
+	if (h->gen != a->generation || h->last <= a->cursor)
+		return 0;
+	if (h->first > a->cursor + 1) {
+		if (a->ngaps == MAX_GAPS) {
+			int rc = fill_gaps(a, 1, n, err);
+
+			if (rc != 0)
+				return rc < 0 ? -1 : 0;
+		}
+		a->gaps[a->ngaps++] = (struct gap){ a->cursor + 1,
+		    h->first - 1 };
+	}
+	return take_records(a, h, n, err);
+}
+
+/* Use the oldest hand-off, if any: 1, 0 for none, -1 on error. */
+static int
+consume_handoff(struct archiver *a, int *n, char **err)
+{
+	struct handoff h;
+	struct writer *w;
+	int rc;
+
+	pthread_mutex_lock(&a->mu);
+	w = a->writer;
+	if (a->hcount == 0) {
+		pthread_mutex_unlock(&a->mu);
+		return 0;
+	}
+	h = a->handoffs[a->hhead];
+	a->hhead = (a->hhead + 1) % HANDOFF_QUEUE;
+	a->hcount--;
+	a->consuming = 1;
+	pthread_mutex_unlock(&a->mu);
+	rc = use_handoff(a, &h, n, err);
+	/* Handed back before tap_detach() can let the writer go. */
+	writer_release(w, h.batch);
+	pthread_mutex_lock(&a->mu);
+	a->consuming = 0;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	return rc < 0 ? -1 : 1;
+}
+
+/* Buffer up to READ_ROWS committed rows after the cursor. */
+static int
+read_rows(struct archiver *a, int *n, char **err)
+{
+	return read_range(a, a->cursor, INT64_MAX, n, &a->cursor, err);
 }
 
 /* Keep the buffered bytes of all open files under BUFFER_BYTES. */
@@ -606,8 +945,12 @@ seal(struct archiver *a, char **err)
 	sqlite3_stmt *ins = NULL;
 	int64_t through, gen, *sizes, *rows;
 	char **finals;
-	int i, rc = -1, n = a->nparts, committed = 0;
+	int i, rc = -1, n, committed = 0;
 
+	if ((rc = settle(a, err)) != 0)	/* 1: nothing to seal now (a flush
+					 * stays asked) */
+		return rc < 0 ? -1 : 0;
+	n = a->nparts;
 	if (n == 0)
 		return exec(a, "UPDATE archive_state SET flush_requested = 0 "
 		    "WHERE flush_requested <> 0", err, "cannot clear a flush");
@@ -698,8 +1041,8 @@ seal(struct archiver *a, char **err)
 	}
 	pthread_mutex_lock(&a->mu);
 	for (i = 0; i < n; i++)
-		a->sealed_rows += rows[i];
-	a->sealed_files += n;
+		a->stats.sealed_rows += rows[i];
+	a->stats.sealed_files += n;
 	pthread_mutex_unlock(&a->mu);
 	a->watermark = a->cursor;
 	if (rc == 0)
@@ -773,10 +1116,16 @@ archive_loop(struct archiver *a, char **err)
 		double now;
 		int fin, n;
 
+		int took;
+
 		pthread_mutex_lock(&a->mu);
 		fin = a->finishing;
 		pthread_mutex_unlock(&a->mu);
-		if (read_rows(a, &n, err) < 0 || bound_memory(a, err) < 0 ||
+		n = 0;
+		if ((took = consume_handoff(a, &n, err)) < 0 ||
+		    (a->ngaps && fill_gaps(a, 0, &n, err) < 0) ||
+		    (!took && read_rows(a, &n, err) < 0) ||
+		    bound_memory(a, err) < 0 ||
 		    (n > 0 && flush_cold_parts(a, err) < 0))
 			return -1;
 		now = now_monotonic();
@@ -790,12 +1139,19 @@ archive_loop(struct archiver *a, char **err)
 		    now - a->oldest >= (double)a->o.max_age ||
 		    a->nparts > MAX_OPEN_FILES) && seal(a, err) < 0)
 			return -1;
-		if (n > 0)
+		if (n > 0 || took)
 			continue;
-		if (fin)
+		if (fin) {
+			int rc = settle(a, err);
+
+			if (rc < 0)
+				return -1;
+			if (rc > 0)
+				continue;
 			return seal(a, err);
+		}
 		pthread_mutex_lock(&a->mu);
-		if (!a->finishing) {
+		if (!a->finishing && a->hcount == 0) {
 			struct timespec ts = deadline_after_ms(200);
 
 			pthread_cond_timedwait(&a->cv, &a->mu, &ts);
@@ -810,10 +1166,14 @@ archiver_main(void *arg)
 	struct archiver *a = arg;
 	char *err = NULL;
 
+	thread_set_name("fl-archiver");
 	if (archive_loop(a, &err) < 0) {
 		abandon_parts(a);
 		a->error = err;
 	}
+	pthread_mutex_lock(&a->mu);
+	a->stopped = 1;	/* no more hand-offs: tap_detach() returns them */
+	pthread_mutex_unlock(&a->mu);
 	return NULL;
 }
 
@@ -985,7 +1345,8 @@ archiver_start(struct archiver **out, const char *db_path,
 }
 
 int
-archiver_finish(struct archiver *a, char **err)
+archiver_finish(struct archiver *a, struct archiver_stats *final,
+    char **err)
 {
 	int rc = 0;
 
@@ -994,6 +1355,8 @@ archiver_finish(struct archiver *a, char **err)
 	pthread_cond_signal(&a->cv);
 	pthread_mutex_unlock(&a->mu);
 	pthread_join(a->thread, NULL);
+	if (final)
+		archiver_stats(a, final);
 	if (a->error) {
 		*err = a->error;
 		a->error = NULL;
@@ -1004,11 +1367,10 @@ archiver_finish(struct archiver *a, char **err)
 }
 
 void
-archiver_progress(struct archiver *a, int64_t *rows, int64_t *files)
+archiver_stats(struct archiver *a, struct archiver_stats *out)
 {
 	pthread_mutex_lock(&a->mu);
-	*rows = a->sealed_rows;
-	*files = a->sealed_files;
+	*out = a->stats;
 	pthread_mutex_unlock(&a->mu);
 }
 

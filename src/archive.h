@@ -62,13 +62,29 @@ int archiver_start(struct archiver **out, const char *db_path,
     const struct archive_options *o, char **err);
 
 /*
- * Archive every row committed so far, seal, stop the thread and free a.
- * Call after the store writer finished.
+ * Let the store writer w hand its batches to the archiver (writer_tap), so
+ * that rows need not be read back from the store.  Call before the first
+ * writer_submit(); the writer must finish before archiver_finish().
  */
-int archiver_finish(struct archiver *a, char **err);
+struct writer;
+void archiver_attach(struct archiver *a, struct writer *w);
 
-/* Rows sealed and files published by this archiver so far. */
-void archiver_progress(struct archiver *a, int64_t *rows, int64_t *files);
+struct archiver_stats {
+	int64_t sealed_rows, sealed_files;	/* published by this archiver */
+	int64_t handed_rows;	/* rows buffered from the writer's batches */
+	int64_t read_rows;	/* rows read back from the store */
+};
+
+/*
+ * Archive every row committed so far, seal, stop the thread, report the
+ * final figures in *final (if not NULL) and free a.  Call after the store
+ * writer finished.
+ */
+int archiver_finish(struct archiver *a, struct archiver_stats *final,
+    char **err);
+
+/* Figures so far; safe from any thread. */
+void archiver_stats(struct archiver *a, struct archiver_stats *out);
 
 /*
  * `flowlens archive flush`: if no process archives the store, archive and

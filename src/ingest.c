@@ -32,7 +32,7 @@
 #include "writer.h"
 
 /* A batch is handed to the writer at the first unit end past either limit. */
-#define BATCH_RECORDS 16384
+#define BATCH_RECORDS 8192
 #define BATCH_BYTES (4 * 1024 * 1024)
 /* ...or when it has waited this long (live sources). */
 #define BATCH_MAX_AGE 1.0
@@ -736,6 +736,7 @@ live_main(void *arg)
 {
 	struct live_thread *lt = arg;
 
+	thread_set_name("fl-source");
 	lt->run(lt->ing, lt->spec);
 	return NULL;
 }
@@ -968,6 +969,8 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 	}
 	pthread_mutex_init(&ing.lock, NULL);
 	ing.writer = writer_start(ing.store);
+	if (archiver)
+		archiver_attach(archiver, ing.writer);
 	ing.started = now_monotonic();
 	live = xcalloc((size_t)nsources + 1, sizeof *live);
 	for (i = 0; i < nsources; i++) {
@@ -1001,7 +1004,7 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 	else
 		free(werr);
 	/* The archiver seals what the writer committed (archive.h). */
-	if (archiver && archiver_finish(archiver, &werr) < 0) {
+	if (archiver && archiver_finish(archiver, NULL, &werr) < 0) {
 		if (ing.fatal == NULL)
 			ing.fatal = werr;
 		else

@@ -53,6 +53,9 @@ struct store {
 	uint64_t      batch_shapes;	/* union of its records' shapes */
 	uint64_t      columns_known;	/* committed in meta.columns_used */
 	uint64_t      columns_pending;	/* added by the open transaction */
+	int64_t       rowid_first;	/* rowids the last batch's records */
+	int64_t       rowid_last;	/* got (0: none yet) ... */
+	int           rowid_dense;	/* ... and whether they follow on */
 };
 
 static int
@@ -674,6 +677,23 @@ bind_record(sqlite3_stmt *st, int *p, int64_t origin,
 		    (int)r->extra.len, SQLITE_STATIC);
 }
 
+/*
+ * After an INSERT of `rows` rows: track the rowids the batch's records get.
+ * One statement's rows get consecutive rowids (max(rowid) + 1 on, under
+ * the write lock); each later statement must carry straight on.
+ */
+static void
+note_rowids(struct store *s, int rows)
+{
+	int64_t id = sqlite3_last_insert_rowid(s->db);
+
+	if (s->rowid_last == 0)
+		s->rowid_first = id - rows + 1;
+	else if (id != s->rowid_last + rows)
+		s->rowid_dense = 0;
+	s->rowid_last = id;
+}
+
 /* Insert n records of one shape, in multi-row INSERTs of power-of-two
  * sizes. */
 static int
@@ -696,6 +716,7 @@ insert_run(struct store *s, int64_t origin, const struct flow_record *run,
 			bind_record(st, &p, origin, &run[i]);
 		if (step_reset(s, st, err, "cannot insert records") < 0)
 			return -1;
+		note_rowids(s, rows);
 		run += rows;
 		n -= rows;
 	}
@@ -711,6 +732,8 @@ write_records(struct store *s, const struct batch *b, char **err)
 	int n = 0;
 
 	memset(run, 0, sizeof run);
+	s->rowid_first = s->rowid_last = 0;
+	s->rowid_dense = 1;
 	s->batch_newest = INT64_MIN;
 	s->batch_shapes = 0;
 	while (batch_next_record(b, &pos, &run[n])) {
@@ -909,6 +932,30 @@ store_write_batch(struct store *s, const struct batch *b, const char *source,
 	if (b->cp.source_id > 0 && write_checkpoint(s, b, err) < 0)
 		return -1;
 	return 0;
+}
+
+int
+store_batch_rowids(const struct store *s, int64_t *first, int64_t *last)
+{
+	*first = s->rowid_first;
+	*last = s->rowid_last;
+	return s->rowid_last > 0 && s->rowid_dense;
+}
+
+int
+store_archive_generation(struct store *s, int64_t *gen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT generation FROM archive_state "
+	    "WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*gen = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int

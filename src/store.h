@@ -125,6 +125,22 @@ int store_write_batch(struct store *s, const struct batch *b,
     const char *source, char **err);
 
 /*
+ * The rowids the records of the last store_write_batch() got: returns 1
+ * when they are first..last with none left out (always, unless SQLite had
+ * to pick random rowids), else 0.  *last is the batch's last rowid either
+ * way (0 when it had no record).
+ */
+int store_batch_rowids(const struct store *s, int64_t *first, int64_t *last);
+
+/*
+ * archive_state.generation (raised whenever rowids may be handed out again,
+ * see store_source_forget): in the open write transaction, the generation
+ * the rowids it inserts belong to.  0, or -1 when it cannot be read.
+ */
+int store_archive_generation(struct store *s, int64_t *gen);
+
+
+/*
  * Set *committed to 1 if the delivery `request_id` is in firehose_requests
  * (its records are committed), else 0.  Returns 0, or -1 with *err.
  */

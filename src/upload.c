@@ -272,6 +272,7 @@ uploader_main(void *arg)
 	struct uploader *u = arg;
 	char *err = NULL;
 
+	thread_set_name("fl-uploader");
 	for (;;) {
 		struct timespec ts;
 		double wait;

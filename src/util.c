@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -323,6 +324,12 @@ thread_lower_priority(int delta)
 {
 	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
 	    getpriority(PRIO_PROCESS, 0) + delta);
+}
+
+void
+thread_set_name(const char *name)
+{
+	(void)prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 }
 
 void

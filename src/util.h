@@ -43,6 +43,12 @@ void xthread_start(void *tid, void *(*fn)(void *), void *arg,
  * its own thread is the only one at normal priority.
  */
 void thread_lower_priority(int delta);
+
+/*
+ * Name the calling thread (as `top -H`, `ps -L` and perf show it); Linux
+ * keeps the first 15 bytes.  Best effort.
+ */
+void thread_set_name(const char *name);
 /* printf into a freshly allocated string (caller frees). */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -29,6 +29,7 @@ struct writer {
 	int             nspare;
 	int             closing;
 	char           *error;	/* first failure; writer stops committing */
+	struct writer_tap tap;	/* under mu; tap.offer NULL: none */
 	_Atomic int64_t records, rejected, skipped, commits;
 	_Atomic int64_t checkpoints, wal_restarts;
 	int             wal_frames;	/* after the last commit (writer only) */
@@ -116,6 +117,7 @@ checkpoint_main(void *arg)
 {
 	struct writer *w = arg;
 
+	thread_set_name("fl-checkpoint");
 	pthread_mutex_lock(&w->ckpt_mu);
 	while (!w->ckpt_stop) {
 		struct timespec ts;
@@ -299,25 +301,39 @@ static int
 write_txn(struct writer *w, struct queued q, char **err)
 {
 	struct pending_ack acks[64];
+	struct writer_tap tap;
 	int n = 0, rc = -1;
-	int64_t records = 0, rejected = 0, skipped = 0;
+	int64_t records = 0, rejected = 0, skipped = 0, gen = 0, last = 0;
 
+	pthread_mutex_lock(&w->mu);
+	tap = w->tap;
+	pthread_mutex_unlock(&w->mu);
 	if (store_begin(w->store, err) < 0) {
 		acks[n++] = (struct pending_ack){ q.batch->on_commit,
 		    q.batch->on_commit_arg };
 		recycle(w, q.batch);
 		goto out;
 	}
+	/* No generation, no offers (the archive reads the store instead). */
+	if (tap.offer && store_archive_generation(w->store, &gen) < 0)
+		tap.offer = NULL;
 	for (;;) {
 		struct batch *b = q.batch;
 		int wrote = store_write_batch(w->store, b, q.source, err);
+		int64_t first = 0, blast = 0;
+		int dense;
 
 		acks[n++] = (struct pending_ack){ b->on_commit,
 		    b->on_commit_arg };
 		records += (int64_t)b->nrecords;
 		rejected += (int64_t)b->nerrors;
 		skipped += b->skipped;
-		recycle(w, b);
+		dense = wrote == 0 && store_batch_rowids(w->store, &first, &blast);
+		if (wrote == 0 && blast > last)
+			last = blast;
+		if (!(dense && tap.offer && tap.offer(tap.arg, b, first, blast,
+		    gen)))
+			recycle(w, b);
 		if (wrote < 0) {
 			store_rollback(w->store);
 			goto out;
@@ -342,6 +358,8 @@ write_txn(struct writer *w, struct queued q, char **err)
 	w->commits++;
 	rc = 0;
 out:
+	if (tap.txn_end)
+		tap.txn_end(tap.arg, rc == 0, last);
 	notify(acks, n, rc == 0);
 	return rc;
 }
@@ -351,6 +369,7 @@ writer_main(void *arg)
 {
 	struct writer *w = arg;
 
+	thread_set_name("fl-writer");
 	for (;;) {
 		struct queued q;
 		char *err = NULL;
@@ -397,6 +416,14 @@ writer_start(struct store *s)
 	checkpointer_start(w);
 	xthread_start(&w->thread, writer_main, w, "store writer");
 	return w;
+}
+
+void
+writer_set_tap(struct writer *w, const struct writer_tap *t)
+{
+	pthread_mutex_lock(&w->mu);
+	w->tap = *t;
+	pthread_mutex_unlock(&w->mu);
 }
 
 struct batch *
@@ -463,6 +490,8 @@ writer_finish(struct writer *w, struct writer_stats *final, char **err)
 	pthread_cond_signal(&w->nonempty);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
+	if (w->tap.detach)
+		w->tap.detach(w->tap.arg);
 	checkpointer_stop(w);
 	if (final)
 		writer_stats(w, final);

@@ -38,6 +38,30 @@ struct writer_stats {
 struct writer *writer_start(struct store *s);
 
 /*
+ * A tap sees each batch right after its records were inserted, before the
+ * transaction commits, so that the archiver can encode rows it would
+ * otherwise read back from the store.  Called on the writer thread; none
+ * may block for long.
+ *   offer     batch b's records got the rowids first..last, in order, in
+ *             a transaction that read archive generation gen.  Return 1 to
+ *             keep b (hand it back with writer_release()), 0 to leave it.
+ *   txn_end   the transaction committed (ok = 1; every row through
+ *             last_rowid is committed) or was rolled back (ok = 0).
+ *   detach    the writer is finishing: hand back every batch kept, before
+ *             returning, and offer nothing more.
+ */
+struct writer_tap {
+	int   (*offer)(void *arg, struct batch *b, int64_t first, int64_t last,
+	    int64_t gen);
+	void  (*txn_end)(void *arg, int ok, int64_t last_rowid);
+	void  (*detach)(void *arg);
+	void   *arg;
+};
+
+/* Install tap t (copied), before the first writer_submit(). */
+void writer_set_tap(struct writer *w, const struct writer_tap *t);
+
+/*
  * Get an empty batch to fill (reused memory when one is free).  Any thread.
  */
 struct batch *writer_batch(struct writer *w);

@@ -297,6 +297,7 @@ worker_main(void *arg)
 {
 	struct qworker *w = arg;
 
+	thread_set_name("fl-query");
 	thread_lower_priority(5);	/* below the UI thread (tui.c) */
 
 	/* Read the catalog early, so completion and the sidebar work

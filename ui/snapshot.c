@@ -454,6 +454,7 @@ worker_main(void *arg)
 {
 	struct snap_worker *w = arg;
 
+	thread_set_name("fl-snapshot");
 	thread_lower_priority(5);	/* below the UI thread (tui.c) */
 
 	for (;;) {

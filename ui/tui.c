@@ -146,6 +146,7 @@ ingest_main(void *arg)
 	 * is per thread.  The query and snapshot workers run at nice +5:
 	 * only the UI thread keeps normal priority.
 	 */
+	thread_set_name("fl-ingest");
 	thread_lower_priority(INGEST_NICE);
 	pthread_mutex_lock(&job->lock);
 	snprintf(job->note, sizeof job->note, "ingesting %d source%s",

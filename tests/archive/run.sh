@@ -93,6 +93,19 @@ check_store columns-grow grow.db
 sqlite3 old.db "DELETE FROM meta WHERE key = 'columns_used'"
 "$F" archive --db old.db flush > /dev/null
 check_store columns-old old.db
+# Two processes ingest into one store at once: the first archives, taking
+# rows from its own writer's batches, and reads the second one's rows, in
+# between, back from the store; `archive flush` seals what is left.
+"$F" ingest -q --db two.db "demo:rate=20000,duration=3,seed=5" &
+two=$!
+sleep 0.5
+"$F" ingest -q --db two.db v2.log custom.log 2> two.err
+wait "$two"
+grep -q "another flowlens process archives" two.err &&
+    ok "a second process on the store does not archive" ||
+    { fail "a second process on the store does not archive"; cat two.err; }
+"$F" archive --db two.db flush > /dev/null
+check_store two-writers two.db
 # --reread of an archived file warns that its records will be archived again.
 "$F" ingest -q --db rr.db v2.log
 "$F" ingest -q --db rr.db --reread v2.log 2> rr.err

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "format.h"
 #include "parse.h"
 #include "query.h"
@@ -435,9 +436,156 @@ test_background_checkpoint(void)
 	format_free(&v2);
 }
 
+/* Wait until the writer has committed `records` records (up to 10 s). */
+static void
+wait_committed_records(struct writer *w, int64_t records)
+{
+	struct writer_stats ws;
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		writer_stats(w, &ws);
+		if (ws.records >= records)
+			return;
+		usleep(1000);
+	}
+	CHECK(!"the writer committed in time");
+}
+
+/* Start an archiver (archive beside the test store) and a writer tapped by
+ * it. */
+static void
+start_tapped(struct store *s, struct archiver **a, struct writer **w)
+{
+	struct archive_options o;
+	char *err = NULL, dir[96];
+
+	snprintf(dir, sizeof dir, "%s.archive", db_path);
+	archive_options_init(&o);
+	o.dir = dir;
+	CHECK_INT(archiver_start(a, db_path, &o, &err), 0);
+	CHECK(*a != NULL);
+	*w = writer_start(s);
+	archiver_attach(*a, *w);
+}
+
+/*
+ * The writer hands its batches to the archiver: rows another connection
+ * inserts between them (another process ingesting into the same store) are
+ * read back from the store; every committed row is sealed exactly once.
+ */
+static void
+test_archive_handoff_and_gaps(void)
+{
+	struct store *s;
+	struct writer *w;
+	struct archiver *a;
+	struct archiver_stats st;
+	sqlite3 *other;
+	char *err = NULL;
+	int64_t id, expect = 0;
+	int i;
+
+	fresh_db();
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	CHECK_INT(store_source_create(s, "f", "file", NULL, 0, &id, &err), 0);
+	CHECK_INT(sqlite3_open(db_path, &other), SQLITE_OK);
+	sqlite3_busy_timeout(other, 10000);
+	start_tapped(s, &a, &w);
+	for (i = 0; i < 20; i++) {
+		struct batch *b = writer_batch(w);
+
+		fill_batch(b, id, 500 + i);
+		expect += 500 + i;
+		CHECK_INT(writer_submit(w, b, "f", &err), 0);
+		if (i % 5 == 4) {
+			wait_committed_records(w, expect);
+			CHECK_INT(sqlite3_exec(other, "INSERT INTO flow_logs "
+			    "(version, account_id, start, \"end\", action) "
+			    "VALUES (2, '7', 1700000000, 1700000001, 'ACCEPT'),"
+			    " (2, '7', 1700003600, 1700003601, 'REJECT'), "
+			    "(2, NULL, NULL, NULL, NULL)", NULL, NULL, NULL),
+			    SQLITE_OK);
+		}
+	}
+	CHECK_INT(writer_finish(w, NULL, &err), 0);
+	CHECK_INT(archiver_finish(a, &st, &err), 0);
+	CHECK_INT(scalar(store_db(s), "SELECT count(*) FROM flow_logs"),
+	    expect + 12);
+	CHECK_INT(st.sealed_rows, expect + 12);
+	CHECK_INT(st.handed_rows + st.read_rows, expect + 12);
+	CHECK(st.handed_rows > 0);
+	CHECK(st.read_rows >= 12);
+	CHECK_INT(scalar(store_db(s), "SELECT sum(rows) FROM archive_files"),
+	    expect + 12);
+	CHECK_INT(scalar(store_db(s), "SELECT (SELECT max(through_rowid) FROM "
+	    "archive_files) = (SELECT max(rowid) FROM flow_logs)"), 1);
+	sqlite3_close(other);
+	store_close(s);
+}
+
+/*
+ * A transaction rolled back after the archiver took its first batch: the
+ * archive holds exactly the committed rows, none of the rolled-back ones.
+ */
+static void
+test_archive_handoff_rollback(void)
+{
+	struct store *s;
+	struct writer *w;
+	struct archiver *a;
+	struct archiver_stats st;
+	struct batch *b;
+	sqlite3 *other;
+	char *err = NULL;
+	int64_t id;
+
+	fresh_db();
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	CHECK_INT(store_source_create(s, "fh", "firehose", NULL, 0, &id,
+	    &err), 0);
+	CHECK_INT(sqlite3_open(db_path, &other), SQLITE_OK);
+	start_tapped(s, &a, &w);
+	b = writer_batch(w);
+	fill_batch(b, id, 300);
+	batch_add_request(b, "req-1", 300);
+	CHECK_INT(writer_submit(w, b, "fh", &err), 0);
+	wait_committed_records(w, 300);
+	/* Hold the write lock so that the next two batches queue up and go
+	 * into one transaction: the first is written and handed over, the
+	 * second repeats req-1 and fails, so the transaction rolls back. */
+	CHECK_INT(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	b = writer_batch(w);
+	fill_batch(b, id, 400);
+	CHECK_INT(writer_submit(w, b, "fh", &err), 0);
+	b = writer_batch(w);
+	fill_batch(b, id, 50);
+	batch_add_request(b, "req-1", 50);
+	CHECK_INT(writer_submit(w, b, "fh", &err), 0);
+	usleep(200000);
+	CHECK_INT(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(writer_finish(w, NULL, &err), -1);
+	CHECK(err && strstr(err, "Firehose request id"));
+	free(err);
+	err = NULL;
+	CHECK_INT(archiver_finish(a, &st, &err), 0);
+	CHECK_INT(scalar(store_db(s), "SELECT count(*) FROM flow_logs"), 300);
+	CHECK_INT(st.sealed_rows, 300);
+	CHECK(st.handed_rows >= 300);
+	CHECK_INT(scalar(store_db(s), "SELECT sum(rows) FROM archive_files"),
+	    300);
+	CHECK_INT(scalar(store_db(s), "SELECT max(through_rowid) FROM "
+	    "archive_files"), 300);
+	sqlite3_close(other);
+	store_close(s);
+}
+
 UNIT_MAIN(UNIT_CASE(test_batch_roundtrip_and_metrics),
     UNIT_CASE(test_columns_used),
     UNIT_CASE(test_upgrade_adds_columns),
     UNIT_CASE(test_request_ids),
     UNIT_CASE(test_readers_do_not_block_the_writer), UNIT_CASE(test_cancel),
-    UNIT_CASE(test_background_checkpoint))
+    UNIT_CASE(test_background_checkpoint),
+    UNIT_CASE(test_archive_handoff_and_gaps),
+    UNIT_CASE(test_archive_handoff_rollback))
