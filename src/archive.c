@@ -667,12 +667,13 @@ rows_committed(struct archiver *a, int64_t rowid, int wait)
 
 /*
  * Read the rows of the gaps (rowids before a hand-off that the archiver
- * did not get from the writer) once they are committed; with wait, all of
- * them, waiting for the commits.  0; 1 when a rolled-back transaction made
- * the archiver drop everything buffered; -1 on error.
+ * did not get from the writer) once they are committed, up to `chunks`
+ * reads of READ_ROWS (0: no limit); with wait, waiting for the commits.
+ * 0; 1 when a rolled-back transaction made the archiver drop everything
+ * buffered; -1 on error.
  */
 static int
-fill_gaps(struct archiver *a, int wait, int *n, char **err)
+fill_gaps(struct archiver *a, int wait, int chunks, int *n, char **err)
 {
 	while (a->ngaps > 0) {
 		struct gap *g = &a->gaps[0];
@@ -690,6 +691,8 @@ fill_gaps(struct archiver *a, int wait, int *n, char **err)
 				return -1;
 			*n += m;
 			g->lo = last + 1;
+			if (m == READ_ROWS && chunks > 0 && --chunks == 0)
+				return 0;
 		} while (m == READ_ROWS);
 		/* A rowid of the gap that is not there was never committed (a
 		 * rolled-back transaction's): every row before a committed
@@ -717,7 +720,7 @@ settle(struct archiver *a, char **err)
 		abandon_parts(a);
 		return 1;
 	}
-	return fill_gaps(a, 1, &n, err);
+	return fill_gaps(a, 1, 0, &n, err);
 }
 
 /* Buffer the records of h after the cursor. */
@@ -785,7 +788,7 @@ use_handoff(struct archiver *a, const struct handoff *h, int *n, char **err)
 		return 0;
 	if (h->first > a->cursor + 1) {
 		if (a->ngaps == MAX_GAPS) {
-			int rc = fill_gaps(a, 1, n, err);
+			int rc = fill_gaps(a, 1, 0, n, err);
 
 			if (rc != 0)
 				return rc < 0 ? -1 : 0;
@@ -1122,8 +1125,10 @@ archive_loop(struct archiver *a, char **err)
 		fin = a->finishing;
 		pthread_mutex_unlock(&a->mu);
 		n = 0;
+		/* Hand-offs first, so that they do not overflow while a gap is
+		 * read: then one read of a gap, or of rows after the cursor. */
 		if ((took = consume_handoff(a, &n, err)) < 0 ||
-		    (a->ngaps && fill_gaps(a, 0, &n, err) < 0) ||
+		    (!took && a->ngaps && fill_gaps(a, 0, 1, &n, err) < 0) ||
 		    (!took && read_rows(a, &n, err) < 0) ||
 		    bound_memory(a, err) < 0 ||
 		    (n > 0 && flush_cold_parts(a, err) < 0))
