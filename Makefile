@@ -54,12 +54,21 @@ DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux nodejs npm curl openssl pyth
 DEPS_SCREENSHOTS := tmux python3 python3-pil fonts-dejavu-core
 DEPS_BENCH := sqlite3 nodejs npm valgrind tmux
 
-.PHONY: all run report screenshots check bench deps deps-test clean unit fuzz
+.PHONY: all run report screenshots check bench deps deps-test clean unit fuzz FORCE
 
 all: $(BUILDDIR)/flowlens
 
 $(BUILDDIR)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILDDIR)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The commit is compiled into `--version` and Parquet's created_by: the two
+# objects that print it are rebuilt whenever it changes.
+$(BUILDDIR)/obj/build-sha: FORCE | $(BUILDDIR)/obj
+	@echo '$(BUILD_SHA)' | cmp -s - $@ || echo '$(BUILD_SHA)' > $@
+
+$(BUILDDIR)/obj/main.o $(BUILDDIR)/obj/archive.o: $(BUILDDIR)/obj/build-sha
+
+FORCE:
 
 $(BUILDDIR)/obj/canned_data.c: $(QUERIES) src/embed-queries.sh | $(BUILDDIR)/obj
 	sh src/embed-queries.sh $@ $(QUERIES)
