@@ -1004,11 +1004,17 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 	else
 		free(werr);
 	/* The archiver seals what the writer committed (archive.h). */
-	if (archiver && archiver_finish(archiver, NULL, &werr) < 0) {
-		if (ing.fatal == NULL)
-			ing.fatal = werr;
-		else
-			free(werr);
+	if (archiver) {
+		struct archiver_stats as = { 0 };
+
+		if (archiver_finish(archiver, &as, &werr) < 0) {
+			if (ing.fatal == NULL)
+				ing.fatal = werr;
+			else
+				free(werr);
+		}
+		sum->archived = as.sealed_rows;
+		sum->archive_files = as.sealed_files;
 	}
 	/* Then the uploader tries to upload every sealed file (upload.h). */
 	if (uploader)

@@ -61,6 +61,8 @@ struct ingest_summary {
 	int64_t bytes;		/* decoded bytes read */
 	int64_t unchanged;	/* sources skipped because nothing was new */
 	int64_t failed;		/* sources that could not be opened or read */
+	int64_t archived;	/* records this run sealed into the archive */
+	int64_t archive_files;	/* Parquet files it published */
 	double  seconds;	/* wall time */
 	int     interrupted;	/* stopped by *stop */
 };

@@ -288,6 +288,11 @@ print_summary(const struct ingest_summary *s)
 	if (s->failed)
 		fprintf(stderr, "; %lld source%s could not be read",
 		    (long long)s->failed, s->failed == 1 ? "" : "s");
+	if (s->archive_files)
+		fprintf(stderr, "; %lld record%s sealed into %lld Parquet file%s",
+		    (long long)s->archived, s->archived == 1 ? "" : "s",
+		    (long long)s->archive_files,
+		    s->archive_files == 1 ? "" : "s");
 	if (s->interrupted)
 		fprintf(stderr, "; interrupted (re-run to continue)");
 	fputc('\n', stderr);
