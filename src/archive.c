@@ -728,8 +728,7 @@ static int
 take_records(struct archiver *a, const struct handoff *h, int *n,
     char **err)
 {
-	int ncols;
-	const struct pq_column *cols = archive_columns(&ncols);
+	uint64_t text = field_text_columns();
 	struct flow_record r;
 	size_t pos = 0;
 	int64_t rowid = h->first;
@@ -739,7 +738,7 @@ take_records(struct archiver *a, const struct handoff *h, int *n,
 	while (batch_next_record(h->batch, &pos, &r)) {
 		struct row_keys k;
 		struct part *p;
-		int c;
+		uint64_t bits;
 
 		if (rowid++ <= a->cursor)
 			continue;
@@ -753,10 +752,10 @@ take_records(struct archiver *a, const struct handoff *h, int *n,
 		if ((p = part_for(a, &k, err)) == NULL)
 			return -1;
 		/* The values as the store holds them (store.c bind_record). */
-		for (c = 0; c < FLOW_COL_COUNT; c++) {
-			if (!record_has(&r, c))
-				continue;
-			if (cols[c].type == PQ_STRING)
+		for (bits = r.present; bits; bits &= bits - 1) {
+			int c = column_lowest(bits);
+
+			if ((text >> c) & 1)
 				pq_put_str(p->pq, c, r.sptr[c], r.slen[c]);
 			else
 				pq_put_int(p->pq, c, r.ival[c]);

@@ -37,16 +37,13 @@ push_text(struct batch *b, const char *p, size_t len)
 void
 batch_add_record(struct batch *b, const struct flow_record *rec)
 {
-	const struct field_def *f;
-	uint64_t bits = rec->present;
-	int col;
+	uint64_t text = field_text_columns(), bits;
 
-	push_slot(b, bits | (rec->extra.len ? EXTRA_BIT : 0));
-	for (col = 0; col < FLOW_COL_COUNT; col++) {
-		if (!((bits >> col) & 1))
-			continue;
-		f = field_for_column(col);
-		if (f->type == FIELD_TEXT || f->type == FIELD_ADDR)
+	push_slot(b, rec->present | (rec->extra.len ? EXTRA_BIT : 0));
+	for (bits = rec->present; bits; bits &= bits - 1) {
+		int col = column_lowest(bits);
+
+		if ((text >> col) & 1)
 			push_slot(b, push_text(b, rec->sptr[col],
 			    rec->slen[col]));
 		else
@@ -61,22 +58,18 @@ batch_add_record(struct batch *b, const struct flow_record *rec)
 int
 batch_next_record(const struct batch *b, size_t *pos, struct flow_record *out)
 {
-	const struct field_def *f;
-	uint64_t head, bits, w;
+	uint64_t text = field_text_columns(), head, bits, w;
 	size_t i = *pos;
-	int col;
 
 	if (i >= b->nslots)
 		return 0;
 	head = b->slots[i++];
-	bits = head & ~EXTRA_BIT;
-	out->present = bits;
-	for (col = 0; col < FLOW_COL_COUNT; col++) {
-		if (!((bits >> col) & 1))
-			continue;
+	out->present = head & ~EXTRA_BIT;
+	for (bits = out->present; bits; bits &= bits - 1) {
+		int col = column_lowest(bits);
+
 		w = b->slots[i++];
-		f = field_for_column(col);
-		if (f->type == FIELD_TEXT || f->type == FIELD_ADDR) {
+		if ((text >> col) & 1) {
 			out->sptr[col] = b->arena.data + (w >> TEXT_LEN_BITS);
 			out->slen[col] = (uint32_t)(w &
 			    (((uint64_t)1 << TEXT_LEN_BITS) - 1));

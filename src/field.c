@@ -4,6 +4,7 @@
  */
 #include "field.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "util.h"
@@ -118,6 +119,27 @@ const struct field_def *
 field_for_column(int col)
 {
 	return &fields[col];
+}
+
+static uint64_t text_columns;
+static pthread_once_t text_columns_once = PTHREAD_ONCE_INIT;
+
+static void
+init_text_columns(void)
+{
+	int col;
+
+	for (col = 0; col < FLOW_COL_COUNT; col++)
+		if (fields[col].type == FIELD_TEXT ||
+		    fields[col].type == FIELD_ADDR)
+			text_columns |= (uint64_t)1 << col;
+}
+
+uint64_t
+field_text_columns(void)
+{
+	pthread_once(&text_columns_once, init_text_columns);
+	return text_columns;
 }
 
 size_t

@@ -64,6 +64,21 @@ const struct field_def *field_lookup(const char *name, size_t len);
 /* The definition behind flow_logs column `col` (0 <= col < FLOW_COL_COUNT). */
 const struct field_def *field_for_column(int col);
 
+/*
+ * The record columns stored as TEXT (FIELD_TEXT and FIELD_ADDR) as a mask,
+ * bit c for column c; the other columns hold integers.  Record loops walk
+ * the set bits of a record's `present` mask with column_lowest() and test
+ * this mask, instead of looking up all FLOW_COL_COUNT fields per record.
+ */
+uint64_t field_text_columns(void);
+
+/* The lowest column in a non-zero column mask. */
+static inline int
+column_lowest(uint64_t mask)
+{
+	return __builtin_ctzll(mask);
+}
+
 /* Number of entries in the catalogue and the i-th entry (for listings). */
 size_t field_count(void);
 const struct field_def *field_at(size_t i);

@@ -657,16 +657,13 @@ static void
 bind_record(sqlite3_stmt *st, int *p, int64_t origin,
     const struct flow_record *r)
 {
-	int col;
+	uint64_t text = field_text_columns(), bits;
 
 	sqlite3_bind_int64(st, (*p)++, origin);
-	for (col = 0; col < FLOW_COL_COUNT; col++) {
-		const struct field_def *f;
+	for (bits = r->present; bits; bits &= bits - 1) {
+		int col = column_lowest(bits);
 
-		if (!record_has(r, col))
-			continue;
-		f = field_for_column(col);
-		if (f->type == FIELD_TEXT || f->type == FIELD_ADDR)
+		if ((text >> col) & 1)
 			sqlite3_bind_text(st, (*p)++, r->sptr[col],
 			    (int)r->slen[col], SQLITE_STATIC);
 		else
