@@ -6,15 +6,17 @@
  *       year=YYYY/month=MM/day=DD/hour=HH/flowlens-<after>-<through>-<rand>.<codec>.parquet
  * (UTC hour of `start`; A and R from the record, else "unknown").
  *
- * An archiver thread reads committed rows (its own store connection, rowid
- * order, after the watermark archive_state.archived_through) into open
- * files, one per partition, written under hidden temporary names
- * (".tmp-..."), and seals them all together when their estimated size
- * reaches max_bytes, when the oldest buffered row is max_age seconds old,
- * on a flush request, and when the archiver finishes.  Sealing: finish and
- * fsync every file, fsync their directories, then in one store transaction
- * record every file (archive_files: partition and rowid range) and raise
- * the watermark; then rename each file to its final name and fsync the
+ * An archiver thread buffers committed rows after the watermark
+ * archive_state.archived_through - taken from the store writer's batches
+ * (archiver_attach; sealed only once committed) or read back on its own
+ * store connection - into open files, one per partition, written under
+ * hidden temporary names (".tmp-..."), and seals them all together when
+ * their estimated size reaches max_bytes, when the oldest buffered row is
+ * max_age seconds old, on a flush request, and when the archiver
+ * finishes.  Sealing: finish and fsync every file, fsync their
+ * directories, then in one store transaction record every file
+ * (archive_files: partition and rowid range) and raise the watermark;
+ * then rename each file to its final name and fsync the
  * directory.  A restart completes the renames recorded in archive_files and
  * deletes unrecorded temporary files, then re-derives everything after the
  * watermark from the store.  So after kill -9 at any instant every
