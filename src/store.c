@@ -607,6 +607,12 @@ store_want_write(int on)
 }
 
 int
+store_write_wanted(void)
+{
+	return atomic_load(&write_waiters) > 0;
+}
+
+int
 store_begin(struct store *s, char **err)
 {
 	int i;

@@ -102,6 +102,14 @@ int store_begin(struct store *s, char **err);
  * Process-wide; calls must pair.
  */
 void store_want_write(int on);
+
+/*
+ * Whether another connection of this process announced a write: a long
+ * transaction (the ingest writer's) should commit at its next batch
+ * rather than make it wait for the rest.
+ */
+int store_write_wanted(void);
+
 int store_commit(struct store *s, char **err);
 void store_rollback(struct store *s);
 

@@ -338,7 +338,8 @@ write_txn(struct writer *w, struct queued q, char **err)
 			store_rollback(w->store);
 			goto out;
 		}
-		if (records >= WRITER_TXN_RECORDS || n == (int)ARRAY_LEN(acks))
+		if (records >= WRITER_TXN_RECORDS || n == (int)ARRAY_LEN(acks) ||
+		    store_write_wanted())
 			break;
 		pthread_mutex_lock(&w->mu);
 		if (w->count == 0) {
