@@ -548,12 +548,18 @@ build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 	enum pq_type t = w->cols[col].type;
 	size_t i, entries = 0, plain_bytes, bytes = 0, idx_bytes;
 	size_t vsize = t == PQ_INT32 ? 4 : 8;
+	/* Integers: wide indices compress worse than the PLAIN values they
+	 * replace (measured against DuckDB's files, README), so only small
+	 * dictionaries; giving up at the first entry too many spares hashing
+	 * the rest of a column like `start` or `bytes`. */
+	size_t most = t == PQ_STRING ? DICT_MAX_ENTRIES : INT_DICT_MAX_ENTRIES;
 	uint32_t mask;
 
 	if (c->nonnull == 0)
 		return 0;
 	/* Twice the slots of the most entries this chunk can have. */
-	for (mask = 15; mask < HASH_SLOTS - 1 && mask < 2 * c->nonnull;)
+	for (mask = 15; mask < HASH_SLOTS - 1 && mask < 2 * c->nonnull &&
+	    mask < 2 * most;)
 		mask = mask << 1 | 1;
 	if (w->slots == NULL) {
 		w->slots = xmalloc(HASH_SLOTS * sizeof *w->slots);
@@ -581,7 +587,7 @@ build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 			uint32_t e = w->slots[s];
 
 			if (e == 0) {
-				if (entries == DICT_MAX_ENTRIES)
+				if (entries == most)
 					return 0;
 				w->entry[entries] = (uint32_t)i;
 				w->slots[s] = (uint32_t)++entries;
@@ -610,11 +616,6 @@ build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 	idx_bytes = (c->nonnull * (size_t)bit_width((uint32_t)entries - 1) +
 	    7) / 8;
 	if (bytes + idx_bytes >= plain_bytes)
-		return 0;
-	/* Integers: wide indices compress worse than the PLAIN values they
-	 * replace (measured against DuckDB's files, README), so only small
-	 * dictionaries. */
-	if (t != PQ_STRING && entries > INT_DICT_MAX_ENTRIES)
 		return 0;
 	*dict_bytes = bytes;
 	return entries;
