@@ -37,9 +37,9 @@
  * at once, beside the store writer, rather than all at the next seal. */
 #define COLD_ROWS       65536
 #define COLD_MIN_BYTES  ((size_t)1 << 20)
-/* Batches the store writer may hand over ahead of the archiver (about
- * 3 MB each); when they are all taken, the writer keeps the next one and
- * its rows are read back from the store. */
+/* Batches the store writer may hand over ahead of the archiver (up to
+ * 8 192 records or 4 MB each); when they are all taken, the writer keeps
+ * the next one and its rows are read back from the store. */
 #define HANDOFF_QUEUE   4
 /* Gaps between hand-offs (see use_handoff) waiting to be read. */
 #define MAX_GAPS        64
@@ -565,9 +565,10 @@ fail:
  * from the store, but sealed only once committed (settle()); a rolled-back
  * transaction makes the archiver drop everything buffered and read the
  * store again.  A batch is used only when it is of the current generation
- * and follows the cursor; rows before it (batches the writer kept, other
- * processes' rows) are read from the store first.  So the store stays the
- * single source of truth, and the hand-off only saves reading rows back.
+ * and ends after the cursor; rows between the cursor and it (batches the
+ * writer kept, other processes' rows) become a gap, read from the store
+ * once committed (fill_gaps).  So the store stays the single source of
+ * truth, and the hand-off only saves reading rows back.
  */
 static int
 tap_offer(void *arg, struct batch *b, int64_t first, int64_t last,
@@ -1116,9 +1117,7 @@ archive_loop(struct archiver *a, char **err)
 	for (;;) {
 		int64_t rows, size;
 		double now;
-		int fin, n;
-
-		int took;
+		int fin, n, took;
 
 		pthread_mutex_lock(&a->mu);
 		fin = a->finishing;

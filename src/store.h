@@ -147,7 +147,6 @@ int store_batch_rowids(const struct store *s, int64_t *first, int64_t *last);
  */
 int store_archive_generation(struct store *s, int64_t *gen);
 
-
 /*
  * Set *committed to 1 if the delivery `request_id` is in firehose_requests
  * (its records are committed), else 0.  Returns 0, or -1 with *err.

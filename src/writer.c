@@ -294,8 +294,9 @@ notify(struct pending_ack *acks, int n, int ok)
 
 /*
  * Write one transaction: the first batch plus whatever else is queued, up to
- * WRITER_TXN_RECORDS records.  Each batch is recycled as soon as SQLite has
- * copied it, so a long transaction does not hold batches in memory.
+ * WRITER_TXN_RECORDS records, or until another connection waits to write.
+ * Each batch goes to the tap or is recycled as soon as SQLite has copied
+ * it, so a long transaction does not hold batches in memory.
  */
 static int
 write_txn(struct writer *w, struct queued q, char **err)
