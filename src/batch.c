@@ -89,6 +89,82 @@ batch_next_record(const struct batch *b, size_t *pos, struct flow_record *out)
 	return 1;
 }
 
+/* A record's place in the slots, and its sort key. */
+struct batch_key {
+	int64_t start;	/* INT64_MIN when the record has none */
+	size_t  pos;	/* first slot */
+	size_t  len;	/* slots */
+};
+
+/* Stable bottom-up merge sort of k[0..n) by start, using tmp[0..n). */
+static void
+sort_keys(struct batch_key *k, struct batch_key *tmp, size_t n)
+{
+	struct batch_key *from = k, *to = tmp, *t;
+	size_t width, lo;
+
+	for (width = 1; width < n; width *= 2) {
+		for (lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, o = lo;
+
+			while (i < mid && j < hi)
+				to[o++] = from[j].start < from[i].start ?
+				    from[j++] : from[i++];
+			while (i < mid)
+				to[o++] = from[i++];
+			while (j < hi)
+				to[o++] = from[j++];
+		}
+		t = from, from = to, to = t;
+	}
+	if (from != k)
+		memcpy(k, from, n * sizeof *k);
+}
+
+void
+batch_order_by_start(struct batch *b)
+{
+	uint64_t before_start = ((uint64_t)1 << COL_START) - 1;
+	size_t n = 0, i, pos, o;
+	int sorted = 1;
+	uint64_t *t;
+
+	if (b->keys_cap < 2 * b->nrecords) {	/* keys, then merge scratch */
+		b->keys_cap = 2 * b->nrecords;
+		b->keys = xrealloc(b->keys, b->keys_cap * sizeof *b->keys);
+	}
+	for (pos = 0; pos < b->nslots; n++) {
+		uint64_t head = b->slots[pos];
+		struct batch_key *k = &b->keys[n];
+
+		k->pos = pos;
+		k->len = 1 + (size_t)__builtin_popcountll(head & ~EXTRA_BIT) +
+		    ((head & EXTRA_BIT) != 0);
+		k->start = ((head >> COL_START) & 1) ? (int64_t)b->slots[pos +
+		    1 + (size_t)__builtin_popcountll(head & before_start)] :
+		    INT64_MIN;
+		if (n > 0 && k->start < k[-1].start)
+			sorted = 0;
+		pos += k->len;
+	}
+	if (sorted)
+		return;
+	sort_keys(b->keys, b->keys + n, n);
+	if (b->spare_cap < b->slots_cap) {
+		b->spare_cap = b->slots_cap;
+		b->spare = xrealloc(b->spare, b->spare_cap * sizeof *b->spare);
+	}
+	for (i = o = 0; i < n; i++) {
+		memcpy(b->spare + o, b->slots + b->keys[i].pos,
+		    b->keys[i].len * sizeof *b->slots);
+		o += b->keys[i].len;
+	}
+	t = b->slots, b->slots = b->spare, b->spare = t;
+	i = b->slots_cap, b->slots_cap = b->spare_cap, b->spare_cap = i;
+}
+
 static int
 is_text(const char *p, size_t n)
 {
@@ -168,6 +244,8 @@ batch_free(struct batch *b)
 {
 	sbuf_free(&b->arena);
 	free(b->slots);
+	free(b->spare);
+	free(b->keys);
 	free(b->errors);
 	free(b->requests);
 	metrics_free(&b->metrics);

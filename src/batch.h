@@ -46,10 +46,16 @@ struct checkpoint {
 	char   *cursor;		/* owned JSON text for non-file sources, or NULL */
 };
 
+struct batch_key;
+
 struct batch {
 	struct sbuf          arena;	/* text of records and errors */
 	uint64_t            *slots;	/* packed records, see batch.c */
 	size_t               nslots, slots_cap;
+	uint64_t            *spare;	/* batch_order_by_start's scratch: */
+	size_t               spare_cap;	/* slots for the reordered copy, */
+	struct batch_key    *keys;	/* and one sort key per record */
+	size_t               keys_cap;
 	size_t               nrecords;	/* records in slots */
 	struct batch_error  *errors;
 	size_t               nerrors, errors_cap;
@@ -89,6 +95,15 @@ void batch_add_request(struct batch *b, const char *request_id,
  */
 int batch_next_record(const struct batch *b, size_t *pos,
     struct flow_record *out);
+
+/*
+ * Reorder the records by `start` (records without one first), keeping
+ * the input order among equal times.  The store inserts in this order, so
+ * its time indexes grow at their right edge instead of splitting pages
+ * all over the last minute or two of keys: flow logs arrive with starts
+ * up to an aggregation interval out of order.  Cheap when already sorted.
+ */
+void batch_order_by_start(struct batch *b);
 
 /* Size in bytes the batch holds (for flushing by size). */
 size_t batch_bytes(const struct batch *b);

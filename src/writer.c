@@ -450,6 +450,7 @@ int
 writer_submit(struct writer *w, struct batch *b, const char *source,
     char **err)
 {
+	batch_order_by_start(b);	/* on the caller's thread */
 	pthread_mutex_lock(&w->mu);
 	while (w->count == WRITER_QUEUE && w->error == NULL)
 		pthread_cond_wait(&w->nonfull, &w->mu);

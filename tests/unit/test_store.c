@@ -581,7 +581,77 @@ test_archive_handoff_rollback(void)
 	store_close(s);
 }
 
+/*
+ * batch_order_by_start: records come out by start (none first), ties in
+ * input order, every value and the extra text carried with its record;
+ * the store then inserts them in that order.
+ */
+static void
+test_batch_order_by_start(void)
+{
+	static const int starts[] = { 500, 100, -1, 300, 100, 900, -1, 200 };
+	enum { N = sizeof starts / sizeof starts[0] };
+	struct flow_format v2;
+	struct flow_record rec, out;
+	struct batch b;
+	char *err = NULL, line[200], reason[200], want[32];
+	int64_t last = INT64_MIN, last_port = 0;
+	size_t pos = 0;
+	int i, n = 0;
+
+	memset(&b, 0, sizeof b);
+	memset(&rec, 0, sizeof rec);
+	format_parse(FORMAT_DEFAULT_V2, &v2, &err);
+	for (i = 0; i < N; i++) {
+		if (starts[i] < 0)
+			snprintf(line, sizeof line, "2 1 eni-%d - - - - - - - "
+			    "- - - NODATA", i);
+		else
+			snprintf(line, sizeof line, "2 1 eni-%d 10.0.0.%d 10.0.1.1"
+			    " %d 22 6 1 100 %d %d ACCEPT OK", i, i, 1000 + i,
+			    starts[i], starts[i] + 60);
+		CHECK_INT(parse_line(&v2, line, strlen(line), &rec, reason,
+		    sizeof reason), 0);
+		sbuf_reset(&rec.extra);
+		if (i % 3 == 0)
+			sbuf_printf(&rec.extra, "{\"n\":%d}", i);
+		batch_add_record(&b, &rec);
+	}
+	for (int round = 0; round < 2; round++) {	/* sorted: unchanged */
+		batch_order_by_start(&b);
+		pos = 0, n = 0, last = INT64_MIN, last_port = 0;
+		while (batch_next_record(&b, &pos, &out)) {
+			int64_t start = record_has(&out, COL_START) ?
+			    out.ival[COL_START] : INT64_MIN;
+			int k = out.sptr[COL_INTERFACE_ID][4] - '0';
+
+			CHECK_INT(out.slen[COL_INTERFACE_ID], 5);	/* eni-K */
+			CHECK(start >= last);
+			CHECK_INT(start, starts[k] < 0 ? INT64_MIN : starts[k]);
+			if (start == last && start != INT64_MIN)
+				CHECK(out.ival[COL_SRCPORT] > last_port);
+			if (starts[k] >= 0)
+				CHECK_INT(out.ival[COL_SRCPORT], 1000 + k);
+			snprintf(want, sizeof want, "{\"n\":%d}", k);
+			CHECK_INT((int64_t)out.extra.len,
+			    k % 3 == 0 ? (int64_t)strlen(want) : 0);
+			if (k % 3 == 0)
+				CHECK(memcmp(out.extra.data, want,
+				    out.extra.len) == 0);
+			last = start;
+			last_port = record_has(&out, COL_SRCPORT) ?
+			    out.ival[COL_SRCPORT] : 0;
+			n++;
+		}
+		CHECK_INT(n, N);
+	}
+	record_free(&rec);
+	format_free(&v2);
+	batch_free(&b);
+}
+
 UNIT_MAIN(UNIT_CASE(test_batch_roundtrip_and_metrics),
+    UNIT_CASE(test_batch_order_by_start),
     UNIT_CASE(test_columns_used),
     UNIT_CASE(test_upgrade_adds_columns),
     UNIT_CASE(test_request_ids),
