@@ -12,10 +12,10 @@
  *     ids; automatic flushes are off, so a delivery is never split across
  *     transactions; it hands the group to the writer between deliveries
  *     once the batch is big enough, or when the inbox is empty;
- *   - the writer thread commits the batch and calls group_committed(),
- *     which answers every delivery of the group (200, or 503 if the commit
- *     failed) and resumes its connection; the polling thread then sends
- *     the answer.
+ *   - the writer thread commits the batch; once the commit is on disk the
+ *     WAL sync thread (walsync.h) calls group_committed(), which answers
+ *     every delivery of the group (200, or 503 if the commit failed) and
+ *     resumes its connection; the polling thread then sends the answer.
  * A delivery whose request id is in flight (received again, at this or
  * another endpoint of the process, before the first copy committed) waits
  * for that copy and gets its answer.
@@ -53,10 +53,11 @@
 #define MAX_INBOX 128
 /* A group is handed to the writer once its batch passes this... */
 #define GROUP_BYTES ((size_t)4 * 1024 * 1024)
-/* ...or as soon as fewer groups than this are waiting to commit: while
+/* ...or as soon as fewer groups than this are not yet answered: while
  * the writer is busy, deliveries gather into the next group, so one
- * commit (one fsync) covers everything that arrived during the last. */
-#define GROUPS_IN_FLIGHT 2
+ * commit covers everything that arrived during the last.  Three: one
+ * being written, one waiting for its WAL sync (walsync.h), one queued. */
+#define GROUPS_IN_FLIGHT 3
 #define MAX_CONNECTIONS 512
 #define IDLE_TIMEOUT_SECONDS 120
 /* Memory per connection for headers: the access key may be 4 KiB and the
@@ -315,7 +316,8 @@ end_group(struct fh_group *g, int handed_over, unsigned status,
 	free(g);
 }
 
-/* Writer thread: a group's batch committed (ok) or failed. */
+/* WAL sync thread (or the writer, on failure): a group's batch is on
+ * disk (ok), or was not stored. */
 static void
 group_committed(void *arg, int ok)
 {

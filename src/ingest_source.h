@@ -49,9 +49,10 @@ struct source_ctx {
 	/*
 	 * Live sources: the checkpoint text (JSON, owned by the source) that
 	 * each flushed batch carries to ingest_state.cursor, and a callback
-	 * that runs on the writer thread once that batch committed (ok = 1)
-	 * or failed (ok = 0).  Every batch flushed while these are set
-	 * carries them, including the automatic flushes of a full batch.
+	 * that runs once that batch's commit is on disk (ok = 1, on the WAL
+	 * sync thread) or failed (ok = 0).  Every batch flushed while these
+	 * are set carries them, including the automatic flushes of a full
+	 * batch.
 	 */
 	const char          *cursor;
 	void               (*on_commit)(void *arg, int ok);

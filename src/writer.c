@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "walsync.h"
 
 struct queued {
 	struct batch *batch;
@@ -44,6 +45,8 @@ struct writer {
 	sqlite3        *ckpt_db;
 	char           *wal_path;	/* the store's -wal file */
 	int             wal_fd;		/* opened on first flush, or -1 */
+	struct walsync *sync;		/* group commit, or NULL: commits
+					 * are synchronous */
 };
 
 /*
@@ -292,6 +295,50 @@ notify(struct pending_ack *acks, int n, int ok)
 			acks[i].on_commit(acks[i].arg, ok);
 }
 
+/* Add a durable transaction's totals to the stats. */
+static void
+count_stored(struct writer *w, int64_t records, int64_t rejected,
+    int64_t skipped)
+{
+	w->records += records;
+	w->rejected += rejected;
+	w->skipped += skipped;
+}
+
+/* A committed transaction waiting for its WAL sync (see walsync.h). */
+struct synced {
+	struct writer     *w;
+	int64_t            records, rejected, skipped;
+	int                n;
+	struct pending_ack acks[];
+};
+
+/*
+ * The sync thread: the transaction is on disk (ok), or its sync failed -
+ * then the writer stops, and its batches are answered as not stored
+ * (a Firehose delivery is sent again, and found committed if it was).
+ */
+static void
+txn_synced(void *arg, int ok)
+{
+	struct synced *d = arg;
+	struct writer *w = d->w;
+
+	if (ok) {
+		count_stored(w, d->records, d->rejected, d->skipped);
+	} else {
+		pthread_mutex_lock(&w->mu);
+		if (w->error == NULL)
+			w->error = xstrdup("the store's write-ahead log could "
+			    "not be synced to disk; stopped (what was not "
+			    "acknowledged will be read or sent again)");
+		pthread_cond_broadcast(&w->nonfull);
+		pthread_mutex_unlock(&w->mu);
+	}
+	notify(d->acks, d->n, ok);
+	free(d);
+}
+
 /*
  * Write one transaction: the first batch plus whatever else is queued, up to
  * WRITER_TXN_RECORDS records, or until another connection waits to write.
@@ -354,11 +401,18 @@ write_txn(struct writer *w, struct queued q, char **err)
 		store_rollback(w->store);
 		goto out;
 	}
-	w->records += records;
-	w->rejected += rejected;
-	w->skipped += skipped;
 	w->commits++;
 	rc = 0;
+	if (w->sync) {
+		struct synced *d = xmalloc(sizeof *d + (size_t)n * sizeof *acks);
+
+		*d = (struct synced){ w, records, rejected, skipped, n };
+		memcpy(d->acks, acks, (size_t)n * sizeof *acks);
+		walsync_after_commit(w->sync, txn_synced, d);
+		n = 0;	/* acknowledged once durable */
+	} else {
+		count_stored(w, records, rejected, skipped);
+	}
 out:
 	if (tap.txn_end)
 		tap.txn_end(tap.arg, rc == 0, last);
@@ -375,6 +429,7 @@ writer_main(void *arg)
 	for (;;) {
 		struct queued q;
 		char *err = NULL;
+		int failed;
 
 		pthread_mutex_lock(&w->mu);
 		while (w->count == 0 && !w->closing)
@@ -384,8 +439,9 @@ writer_main(void *arg)
 			break;
 		}
 		q = pop_locked(w);
+		failed = w->error != NULL;	/* the sync thread may set it */
 		pthread_mutex_unlock(&w->mu);
-		if (w->error) {
+		if (failed) {
 			struct pending_ack ack = { q.batch->on_commit,
 			    q.batch->on_commit_arg };
 
@@ -416,6 +472,7 @@ writer_start(struct store *s)
 	pthread_cond_init(&w->nonempty, NULL);
 	pthread_cond_init(&w->nonfull, NULL);
 	checkpointer_start(w);
+	w->sync = walsync_start(store_db(s));
 	xthread_start(&w->thread, writer_main, w, "store writer");
 	return w;
 }
@@ -486,6 +543,7 @@ writer_stats(struct writer *w, struct writer_stats *out)
 int
 writer_finish(struct writer *w, struct writer_stats *final, char **err)
 {
+	char *sync_err = NULL;
 	int rc = 0, i;
 
 	pthread_mutex_lock(&w->mu);
@@ -495,6 +553,10 @@ writer_finish(struct writer *w, struct writer_stats *final, char **err)
 	pthread_join(w->thread, NULL);
 	if (w->tap.detach)
 		w->tap.detach(w->tap.arg);
+	if (walsync_stop(w->sync, store_db(w->store), &sync_err) < 0) {
+		fprintf(stderr, "flowlens: %s\n", sync_err);
+		free(sync_err);
+	}
 	checkpointer_stop(w);
 	if (final)
 		writer_stats(w, final);

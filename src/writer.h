@@ -6,9 +6,13 @@
  * While batches are queued it groups several into one transaction (up to
  * WRITER_TXN_RECORDS records), so commit cost stays small at full speed and
  * latency stays low when traffic is light.  A batch's on_commit callback runs
- * on the writer thread after its transaction committed (or failed): that is
- * the moment a source may acknowledge upstream.  The queue is bounded, so
- * memory is bounded by WRITER_QUEUE batches whatever the input size.
+ * once its transaction is durable - on the WAL sync thread after the
+ * fdatasync that covers the commit (walsync.h), so the writer inserts the
+ * next batch meanwhile - or at once, on the writer thread, if it failed:
+ * that is the moment a source may acknowledge upstream.  The committed
+ * totals in writer_stats likewise count durable transactions only.  The
+ * queue is bounded, so memory is bounded by WRITER_QUEUE batches whatever
+ * the input size.
  */
 #ifndef FLOWLENS_WRITER_H
 #define FLOWLENS_WRITER_H

@@ -12,6 +12,7 @@
 #include "parse.h"
 #include "query.h"
 #include "store.h"
+#include "walsync.h"
 #include "writer.h"
 
 static char db_path[64];
@@ -650,7 +651,52 @@ test_batch_order_by_start(void)
 	batch_free(&b);
 }
 
+/* walsync: callbacks after the sync, in order; NORMAL while running and
+ * FULL again after; nothing to do for a database without a file. */
+static int synced[8], nsynced;
+
+static void
+on_synced(void *arg, int ok)
+{
+	synced[nsynced++] = ok ? (int)(intptr_t)arg : -1;
+}
+
+static void
+test_walsync(void)
+{
+	struct walsync *ws;
+	struct store *s;
+	sqlite3 *db, *mem;
+	char *err = NULL;
+	intptr_t i;
+
+	fresh_db();
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	db = store_db(s);
+	CHECK_INT(scalar(db, "PRAGMA synchronous"), 2);
+	ws = walsync_start(db);
+	CHECK(ws != NULL);
+	CHECK_INT(scalar(db, "PRAGMA synchronous"), 1);
+	for (i = 1; i <= 3; i++) {
+		CHECK_INT(sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS ws(x);"
+		    "INSERT INTO ws VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+		walsync_after_commit(ws, on_synced, (void *)i);
+	}
+	CHECK_INT(walsync_stop(ws, db, &err), 0);
+	CHECK_INT(nsynced, 3);
+	CHECK_INT(synced[0], 1);
+	CHECK_INT(synced[1], 2);
+	CHECK_INT(synced[2], 3);
+	CHECK_INT(scalar(db, "PRAGMA synchronous"), 2);
+	store_close(s);
+	CHECK_INT(sqlite3_open(":memory:", &mem), SQLITE_OK);
+	CHECK(walsync_start(mem) == NULL);
+	CHECK_INT(scalar(mem, "PRAGMA synchronous"), 2);
+	sqlite3_close(mem);
+}
+
 UNIT_MAIN(UNIT_CASE(test_batch_roundtrip_and_metrics),
+    UNIT_CASE(test_walsync),
     UNIT_CASE(test_batch_order_by_start),
     UNIT_CASE(test_columns_used),
     UNIT_CASE(test_upgrade_adds_columns),
