@@ -3,6 +3,7 @@
  */
 #include "envelope.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@ struct framer {
 	size_t                     cap, start, end;	/* data in [start, end) */
 	size_t                     chunk;	/* free space a read asks for */
 	int                        eof;
+	int                        borrowed;	/* buf is the caller's: never
+						 * written (eof is set), not freed */
 	char                      *read_err;	/* stream failure, reported last */
 	int64_t                    offset;	/* decoded offset of buf[start] */
 	int64_t                    line;	/* newlines consumed before start */
@@ -324,12 +327,37 @@ json_lead(struct framer *f, size_t *lead)
 	}
 }
 
+/* Split f's input into units for its sink; see envelope_run(). */
+static int
+frame(struct framer *f, char **err)
+{
+	int rc = 0;
+
+	for (;;) {
+		size_t lead, used;
+
+		if (f->start == f->end && !more(f))
+			break;
+		used = json_lead(f, &lead) ? json_unit(f, lead) :
+		    text_unit(f);
+		consume(f, used);
+		if (f->sink->unit_end(f->sink->ctx, f->offset, f->line))
+			break;
+	}
+	if (f->read_err) {
+		*err = f->read_err;
+		rc = -1;
+	}
+	if (!f->borrowed)
+		free(f->buf);
+	return rc;
+}
+
 static int
 run_framer(envelope_read_fn read, void *src, size_t chunk, int64_t offset,
     int64_t line, const struct envelope_sink *sink, char **err)
 {
 	struct framer f;
-	int rc = 0;
 
 	memset(&f, 0, sizeof f);
 	f.chunk = chunk;
@@ -338,23 +366,7 @@ run_framer(envelope_read_fn read, void *src, size_t chunk, int64_t offset,
 	f.sink = sink;
 	f.offset = offset;
 	f.line = line;
-	for (;;) {
-		size_t lead, used;
-
-		if (f.start == f.end && !more(&f))
-			break;
-		used = json_lead(&f, &lead) ? json_unit(&f, lead) :
-		    text_unit(&f);
-		consume(&f, used);
-		if (sink->unit_end(sink->ctx, f.offset, f.line))
-			break;
-	}
-	if (f.read_err) {
-		*err = f.read_err;
-		rc = -1;
-	}
-	free(f.buf);
-	return rc;
+	return frame(&f, err);
 }
 
 static long
@@ -374,11 +386,27 @@ int
 envelope_decode_buffer(const void *data, size_t len, int64_t offset,
     int64_t line, const struct envelope_sink *sink, char **err)
 {
+	const unsigned char *p = data;
 	struct input *in;
 	size_t chunk = len < MIN_CHUNK ? MIN_CHUNK :
 	    len > READ_CHUNK ? READ_CHUNK : len;
 	int rc;
 
+	if (len < 2 || p[0] != 0x1f || p[1] != 0x8b) {
+		/* Not gzip: framed where it lies, without a copy (a Firehose
+		 * record is one line; an input and a buffer for each cost
+		 * more than parsing it). */
+		struct framer f;
+
+		memset(&f, 0, sizeof f);
+		f.buf = (char *)(uintptr_t)data;
+		f.cap = f.end = len;
+		f.eof = f.borrowed = 1;
+		f.sink = sink;
+		f.offset = offset;
+		f.line = line;
+		return frame(&f, err);
+	}
 	if (input_open_mem(&in, data, len, err) < 0)
 		return -1;
 	rc = run_framer(read_input, in, chunk, offset, line, sink, err);

@@ -650,28 +650,47 @@ start_server(struct firehose *fh, char **err)
 static void wait_wake(struct firehose *fh);
 
 /* Feed every record of a delivery into the source's batch. */
+/* Where a record of a delivery is, in error locations. */
+struct record_name {
+	const char *label;	/* the source */
+	const char *request_id;
+	size_t      index;	/* from 0 */
+};
+
+static void
+describe_record(void *arg, char *out, size_t cap)
+{
+	const struct record_name *n = arg;
+
+	snprintf(out, cap, "%s request %s record %zu", n->label,
+	    n->request_id, n->index + 1);
+}
+
 static void
 feed_delivery(struct source_ctx *sc, const char *label, struct fh_request *r)
 {
 	const struct firehose_body *b = &r->parsed;
-	char display[1400];
-	size_t i, rows = sc->batch->nrecords;
+	struct record_name name = { label, b->request_id, 0 };
+	size_t rows = sc->batch->nrecords;
 
-	sc->display = display;
-	for (i = 0; i < b->nrecords && !ingest_stopping(sc->ing); i++) {
-		const unsigned char *data = b->data + b->records[i].offset;
-		char *err = NULL;
+	sc->describe = describe_record;
+	sc->describe_arg = &name;
+	for (; name.index < b->nrecords && !ingest_stopping(sc->ing);
+	    name.index++) {
+		const unsigned char *data = b->data +
+		    b->records[name.index].offset;
+		size_t len = b->records[name.index].len;
+		char *err = NULL, where[1400];
 
-		snprintf(display, sizeof display, "%s request %s record %zu",
-		    label, b->request_id, i + 1);
-		if (source_feed(sc, data, b->records[i].len, 0, &err) < 0) {
+		if (source_feed(sc, data, len, 0, &err) < 0) {
 			/* Damaged gzip inside a record: keep it as a reject. */
-			source_reject(sc, display, err, data,
-			    b->records[i].len);
+			describe_record(&name, where, sizeof where);
+			source_reject(sc, where, err, data, len);
 			free(err);
 		}
 	}
-	sc->display = label;
+	sc->describe = NULL;
+	sc->describe_arg = NULL;
 	batch_add_request(sc->batch, b->request_id,
 	    (int64_t)(sc->batch->nrecords - rows));
 }

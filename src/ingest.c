@@ -102,12 +102,23 @@ show_progress(struct ingest *ing, double now, int final)
 	pthread_mutex_unlock(&ing->lock);
 }
 
+/* The source's name for error locations (see source_ctx.describe). */
+static const char *
+display_name(const struct source_ctx *sc, char *buf, size_t cap)
+{
+	if (sc->describe == NULL)
+		return sc->display;
+	sc->describe(sc->describe_arg, buf, cap);
+	return buf;
+}
+
 static void
 location_text(const struct source_ctx *sc, const struct unit_loc *loc,
     char *out, size_t cap)
 {
-	int n = snprintf(out, cap, "%s:%lld", sc->display,
-	    (long long)loc->line);
+	char name[448];
+	int n = snprintf(out, cap, "%s:%lld",
+	    display_name(sc, name, sizeof name), (long long)loc->line);
 
 	if (n < 0 || (size_t)n >= cap)
 		return;
@@ -361,12 +372,13 @@ read_tail(void *src, void *buf, size_t cap, char **err)
 static void
 reject_stream(struct source_ctx *sc, int64_t line, const char *what)
 {
-	char where[512];
+	char where[512], name[448];
 
-	snprintf(where, sizeof where, "%s:%lld", sc->display,
-	    (long long)line + 1);
+	snprintf(where, sizeof where, "%s:%lld",
+	    display_name(sc, name, sizeof name), (long long)line + 1);
 	batch_add_error(sc->batch, where, what, "", 0);
-	fprintf(stderr, "flowlens: %s: %s\n", sc->display, what);
+	fprintf(stderr, "flowlens: %s: %s\n", display_name(sc, name,
+	    sizeof name), what);
 }
 
 /*

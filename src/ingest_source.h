@@ -36,6 +36,11 @@ struct source_ctx {
 	const char          *label;	/* identity: ingest_state.source and
 					 * ingest_errors.source */
 	const char          *display;	/* name in error locations */
+	/* Optional: write that name into out instead (called only when a
+	 * location is made, so a source whose name changes per unit does
+	 * not format it for every unit). */
+	void               (*describe)(void *arg, char *out, size_t cap);
+	void                *describe_arg;
 	int64_t              origin;	/* ingest_state.id */
 	struct flow_format   header;	/* format from the last header line */
 	int                  have_header;
