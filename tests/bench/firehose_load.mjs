@@ -87,14 +87,26 @@ function post(id, payload) {
 	});
 }
 
+function delivery() {
+	const id = newId();
+	const text = `{"requestId":"${id}","timestamp":${Date.now()},"records":${liveRecords(RECORDS)}}`;
+	return { id, payload: GZIP ? zlib.gzipSync(text, { level: 1 }) : Buffer.from(text) };
+}
+
+// Each connection makes its next delivery while the current one is in
+// flight, as Firehose has its next buffer ready: made after the answer
+// instead, the deliveries of a whole commit group were built one after
+// another on this single-threaded client before any was sent, and the
+// client's own pauses capped the rate.
 async function connection() {
+	let next = delivery();
 	while (!stop) {
-		const id = newId();
-		const text = `{"requestId":"${id}","timestamp":${Date.now()},"records":${liveRecords(RECORDS)}}`;
-		const payload = GZIP ? zlib.gzipSync(text, { level: 1 }) : Buffer.from(text);
+		const { id, payload } = next;
+		let pending = post(id, payload);
+		next = delivery();
 		sent++;
 		for (;;) {
-			const r = await post(id, payload);
+			const r = await pending;
 			statuses[r.status] = (statuses[r.status] ?? 0) + 1;
 			if (r.status === 200) {
 				acked++;
@@ -104,6 +116,7 @@ async function connection() {
 			if (stop)
 				break;		// not acknowledged: may or may not be stored
 			await new Promise((res) => setTimeout(res, 100));
+			pending = post(id, payload);
 		}
 	}
 }
