@@ -283,23 +283,22 @@ bit_width(uint32_t max)
 }
 
 static void
-sbuf_varint(struct sbuf *out, uint64_t v)
-{
-	while (v >= 0x80) {
-		sbuf_appendc(out, (char)(v | 0x80));
-		v >>= 7;
-	}
-	sbuf_appendc(out, (char)v);
-}
-
-static void
 rle_run(struct sbuf *out, uint32_t count, uint32_t v, int bw)
 {
+	uint64_t head = (uint64_t)count << 1;
+	unsigned char *o;
 	int i;
 
-	sbuf_varint(out, (uint64_t)count << 1);
+	sbuf_reserve(out, 10 + 4);	/* a varint and a value */
+	o = (unsigned char *)out->data + out->len;
+	while (head >= 0x80) {
+		*o++ = (unsigned char)(head | 0x80);
+		head >>= 7;
+	}
+	*o++ = (unsigned char)head;
 	for (i = 0; i < (bw + 7) / 8; i++)
-		sbuf_appendc(out, (char)(v >> (8 * i)));
+		*o++ = (unsigned char)(v >> (8 * i));
+	out->len = (size_t)((char *)o - out->data);
 }
 
 /* Bit-pack groups*8 values (v[0..n), zero padded) LSB first. */
@@ -310,17 +309,21 @@ bitpack_run(struct sbuf *out, const uint32_t *v, size_t n, size_t groups,
 	uint64_t acc = 0;
 	int bits = 0;
 	size_t i;
+	unsigned char *o;
 
-	sbuf_appendc(out, (char)((groups << 1) | 1));	/* groups <= 63 */
+	sbuf_reserve(out, 1 + groups * (size_t)bw);
+	o = (unsigned char *)out->data + out->len;
+	*o++ = (unsigned char)((groups << 1) | 1);	/* groups <= 63 */
 	for (i = 0; i < groups * 8; i++) {
 		acc |= (uint64_t)(i < n ? v[i] : 0) << bits;
 		bits += bw;
 		while (bits >= 8) {
-			sbuf_appendc(out, (char)acc);
+			*o++ = (unsigned char)acc;
 			acc >>= 8;
 			bits -= 8;
 		}
 	}
+	out->len = (size_t)((char *)o - out->data);
 }
 
 static size_t
@@ -515,17 +518,52 @@ chunk_stats(struct pq_writer *w, int col, size_t entries,
 	}
 }
 
+/* Mix one 8-byte word into h: a bijection of h ^ w, so nothing is lost
+ * before the finish. */
+static uint64_t
+hash_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+	return h << 31 | h >> 33;
+}
+
+/* MurmurHash3's finalizer: every input bit reaches the low bits the hash
+ * table's slot index takes. */
+static uint64_t
+hash_finish(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
+/*
+ * Hash a string 8 bytes at a time (FNV-1a, byte by byte, was a fifth of
+ * the archiver's dictionary time); the last word overlaps the one before
+ * it.  Only probing depends on the hash: dictionaries, and so the files,
+ * are the same whatever it is.
+ */
 static uint64_t
 hash_bytes(const unsigned char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	uint64_t h = n, w = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			w = w << 8 | p[i];
+		h = hash_mix(h, w);
+	} else {
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&w, p + i, 8);
+			h = hash_mix(h, w);
+		}
+		memcpy(&w, p + n - 8, 8);
+		h = hash_mix(h, w);
 	}
-	return h ^ (h >> 29);
+	return hash_finish(h);
 }
 
 static uint64_t
