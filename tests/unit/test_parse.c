@@ -1,6 +1,8 @@
 /* Unit tests: line parsing and validation (src/parse.c). */
 #include "unit.h"
 
+#include <arpa/inet.h>
+
 #include "format.h"
 #include "parse.h"
 
@@ -107,7 +109,74 @@ test_blank(void)
 	CHECK(!parse_is_blank(" x", 2));
 }
 
-UNIT_MAIN(UNIT_CASE(test_default_record), UNIT_CASE(test_nulls_spaces_crlf),
+/*
+ * Addresses are accepted exactly when inet_pton() accepts them (the
+ * parser checks dotted quads itself first): edge cases, then random
+ * strings of digits and dots.
+ */
+static int
+pton_accepts(const char *a)
+{
+	unsigned char bin[16];
+
+	return inet_pton(AF_INET, a, bin) == 1 ||
+	    inet_pton(AF_INET6, a, bin) == 1;
+}
+
+static void
+test_addresses_agree_with_inet_pton(void)
+{
+	static const char *edge[] = { "0.0.0.0", "255.255.255.255",
+	    "256.1.1.1", "1.1.1.256", "01.1.1.1", "1.01.1.1", "1.1.1.00",
+	    "1.1.1", "1.1.1.1.", ".1.1.1.1", "1..1.1", "1.1.1.1.1",
+	    "1000.1.1.1", "1.1.1.0", "10.0.0.1", "::", "::1", "fe80::1",
+	    "2001:db8::1.2.3.4", "::ffff:10.0.0.1", "1.2.3.4a", "a1.2.3.4" };
+	char line[200], addr[32];
+	unsigned seed = 7;
+	size_t i;
+	int k, mismatches = 0, accepted = 0;
+
+	for (i = 0; i < sizeof edge / sizeof edge[0] + 20000; i++) {
+		const char *a = addr;
+
+		if (i < sizeof edge / sizeof edge[0]) {
+			a = edge[i];
+		} else if (i % 2) {	/* quads, some out of range or 0-led */
+			unsigned o[4];
+
+			for (k = 0; k < 4; k++) {
+				seed = seed * 1103515245 + 12345;
+				o[k] = (seed >> 16) % 300;
+			}
+			snprintf(addr, sizeof addr, "%s%u.%u.%u.%u",
+			    (seed >> 10) % 7 == 0 ? "0" : "", o[0], o[1], o[2],
+			    o[3]);
+			accepted += pton_accepts(addr);
+		} else {
+			int n = 1 + (int)((seed = seed * 1103515245 + 12345)
+			    >> 16) % 15;
+
+			for (k = 0; k < n; k++) {
+				seed = seed * 1103515245 + 12345;
+				addr[k] = (seed >> 16) % 5 == 0 ? '.' :
+				    (char)('0' + (seed >> 18) % 10);
+			}
+			addr[n] = '\0';
+		}
+		snprintf(line, sizeof line, "2 1 eni-1 %s 10.0.0.2 1 22 6 1 1 1 "
+		    "2 ACCEPT OK", a);
+		if ((parse(line) == 0) != pton_accepts(a)) {
+			if (mismatches++ < 5)
+				fprintf(stderr, "  address %s: parser and "
+				    "inet_pton disagree\n", a);
+		}
+	}
+	CHECK_INT(mismatches, 0);
+	CHECK(accepted > 1000);	/* the quads do reach the fast path */
+}
+
+UNIT_MAIN(UNIT_CASE(test_default_record),
+    UNIT_CASE(test_addresses_agree_with_inet_pton), UNIT_CASE(test_nulls_spaces_crlf),
     UNIT_CASE(test_rejections_name_the_field),
     UNIT_CASE(test_64bit_and_milliseconds), UNIT_CASE(test_extra_json),
     UNIT_CASE(test_blank))
