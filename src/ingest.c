@@ -784,7 +784,7 @@ ingest_opts(const struct ingest *ing)
 int
 ingest_stopping(const struct ingest *ing)
 {
-	return (ing->opt->stop && *ing->opt->stop) ||
+	return (ing->opt->stop && atomic_load(ing->opt->stop)) ||
 	    atomic_load_explicit(&ing->failing, memory_order_relaxed);
 }
 
@@ -1037,7 +1037,7 @@ ingest_run(const struct ingest_options *opt, char *const *sources,
 	sum->skipped = ws.skipped;
 	sum->seconds = now_monotonic() - ing.started;
 	sum->bytes = atomic_load(&ing.bytes);
-	sum->interrupted = opt->stop && *opt->stop;
+	sum->interrupted = opt->stop && atomic_load(opt->stop);
 	store_close(ing.ctl);
 	store_close(ing.store);
 	pthread_mutex_destroy(&ing.lock);

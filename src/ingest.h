@@ -20,7 +20,7 @@
 #ifndef FLOWLENS_INGEST_H
 #define FLOWLENS_INGEST_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 struct archive_options;
@@ -51,7 +51,7 @@ struct ingest_options {
 	 * (upload.h), or NULL.  Needs archive. */
 	const char *archive_s3;
 	/* Set asynchronously (signal handler) to stop at the next unit. */
-	volatile sig_atomic_t *stop;
+	atomic_int           *stop;
 };
 
 struct ingest_summary {

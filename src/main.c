@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +36,17 @@ enum {
 	EXIT_INTERRUPTED = 130,	/* stopped by Ctrl-C / SIGTERM */
 };
 
-static volatile sig_atomic_t stop_requested;
+/* Set by the signal handler, read by every thread: a lock-free atomic
+ * (async-signal-safe), not a volatile sig_atomic_t, which is a data race
+ * between threads. */
+static atomic_int stop_requested;
 
 static void
 on_signal(int sig)
 {
-	if (stop_requested)	/* second Ctrl-C: leave now */
+	if (atomic_load(&stop_requested))	/* second Ctrl-C: leave now */
 		_exit(EXIT_INTERRUPTED);
-	stop_requested = sig;
+	atomic_store(&stop_requested, sig);
 }
 
 static void

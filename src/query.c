@@ -19,7 +19,7 @@
 struct query_engine {
 	sqlite3               *db;
 	atomic_int             cancel;
-	volatile sig_atomic_t *flag;
+	atomic_int            *flag;
 	char                   denied[160];	/* why the authorizer said no */
 };
 
@@ -103,7 +103,7 @@ progress(void *arg)
 {
 	struct query_engine *q = arg;
 
-	return atomic_load(&q->cancel) || (q->flag && *q->flag);
+	return atomic_load(&q->cancel) || (q->flag && atomic_load(q->flag));
 }
 
 static int
@@ -183,7 +183,7 @@ query_cancel(struct query_engine *q)
 }
 
 void
-query_watch_flag(struct query_engine *q, volatile sig_atomic_t *flag)
+query_watch_flag(struct query_engine *q, atomic_int *flag)
 {
 	q->flag = flag;
 }

@@ -12,7 +12,7 @@
 #ifndef FLOWLENS_QUERY_H
 #define FLOWLENS_QUERY_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -59,7 +59,7 @@ void query_cancel(struct query_engine *q);
  * Also stop when *flag becomes non-zero (set by a SIGINT handler); NULL to
  * clear.
  */
-void query_watch_flag(struct query_engine *q, volatile sig_atomic_t *flag);
+void query_watch_flag(struct query_engine *q, atomic_int *flag);
 
 /*
  * Run every statement in sql (Athena forms accepted).  Returns QUERY_OK,

@@ -28,7 +28,7 @@ struct qworker {
 	char                  *db_path;
 	int                    wake_fd;
 	struct query_engine   *engine;	/* worker thread; NULL until open */
-	volatile sig_atomic_t  cancel;	/* watched by query_run */
+	atomic_int             cancel;	/* watched by query_run */
 	atomic_int             running;
 	atomic_llong           rows;	/* returned so far */
 	atomic_llong           scanned;	/* full-scan steps so far */
@@ -180,7 +180,7 @@ on_progress(void *arg)
 		atomic_store(&w->scanned, w->scanned_before +
 		    sqlite3_stmt_status(w->current,
 		    SQLITE_STMTSTATUS_FULLSCAN_STEP, 0));
-	return w->cancel != 0;
+	return atomic_load(&w->cancel) != 0;
 }
 
 static struct catalog *
@@ -385,7 +385,7 @@ qworker_submit(struct qworker *w, const char *sql)
 		pthread_mutex_unlock(&w->lock);
 		return -1;
 	}
-	w->cancel = 0;
+	atomic_store(&w->cancel, 0);
 	w->job = xstrdup(sql);
 	atomic_store(&w->rows, 0);
 	atomic_store(&w->scanned, 0);
@@ -401,7 +401,7 @@ qworker_cancel(struct qworker *w)
 {
 	pthread_mutex_lock(&w->lock);
 	if (atomic_load(&w->running)) {
-		w->cancel = 1;
+		atomic_store(&w->cancel, 1);
 		if (w->engine)
 			query_cancel(w->engine);
 	}

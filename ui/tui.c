@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -72,14 +73,14 @@ const char tui_usage[] =
 "Exit: 0 normal, 1 store or terminal error, 2 usage or config error.\n";
 
 /* Set by SIGTERM / SIGHUP / SIGINT (Ctrl-C arrives as a key in raw mode). */
-static volatile sig_atomic_t quit_signal;
-static volatile sig_atomic_t ingest_stop;
+static atomic_int quit_signal;	/* lock-free atomics: signal-safe */
+static atomic_int ingest_stop;
 static int wake_pipe[2] = { -1, -1 };
 
 static void
 on_quit_signal(int sig)
 {
-	quit_signal = sig;
+	atomic_store(&quit_signal, sig);
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -595,7 +596,7 @@ event_loop(struct app *a, struct ingest_job *job, struct bench *bench)
 {
 	double last_frame = 0, last_tick = 0;
 
-	while (!a->quit && !quit_signal) {
+	while (!a->quit && !atomic_load(&quit_signal)) {
 		struct pollfd fds[2] = {
 			{ STDIN_FILENO, POLLIN, 0 },
 			{ wake_pipe[0], POLLIN, 0 },
@@ -807,7 +808,7 @@ tui_main(int argc, char **argv)
 	/* Stop the terminal first, so a slow shutdown is not a frozen
 	 * screen; then the workers; ingest commits what it has. */
 	endwin();
-	ingest_stop = 1;
+	atomic_store(&ingest_stop, 1);
 	qworker_stop(a->qw);
 	snap_stop(a->snapw);
 	if (job.started)
