@@ -33,6 +33,7 @@
  * harness, not properties under test.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,7 +102,7 @@ static char store_dir[4096], store_path[4200];
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static int watch_armed;
 static struct timespec watch_start;
-static volatile sig_atomic_t cancel_flag;
+static atomic_int cancel_flag;
 
 struct sink_state {
 	int64_t  rows;
@@ -136,7 +137,7 @@ watchdog(void *arg)
 		nanosleep(&nap, NULL);
 		pthread_mutex_lock(&watch_lock);
 		if (watch_armed && elapsed(&watch_start) > RUN_BUDGET)
-			cancel_flag = 1;
+			atomic_store(&cancel_flag, 1);
 		pthread_mutex_unlock(&watch_lock);
 	}
 	return NULL;
@@ -146,7 +147,7 @@ static void
 arm(int on)
 {
 	pthread_mutex_lock(&watch_lock);
-	cancel_flag = 0;
+	atomic_store(&cancel_flag, 0);
 	watch_armed = on;
 	clock_gettime(CLOCK_MONOTONIC, &watch_start);
 	pthread_mutex_unlock(&watch_lock);
