@@ -592,7 +592,7 @@ write_report() {
 	echo
 	echo "Commands, each into a fresh database file, timed as whole processes (start-up, open and close included):"
 	echo
-	echo "- flowlens: \`flowlens ingest --db X --no-progress --quiet flows.log\` — its full store: WAL, synchronous=FULL, index on start, 15-minute metrics, exactly-once bookkeeping; all $NCOLS columns of flow_logs."
+	echo "- flowlens: \`flowlens ingest --db X --no-progress --quiet flows.log\` — its full store: WAL, every commit fdatasynced before it counts as stored (group commit on a sync thread), index on start, 15-minute metrics, exactly-once bookkeeping; all $NCOLS columns of flow_logs."
 	echo "- sqlite3: one \`.import\` (the CLI wraps it in one transaction) into \`t\` with the same 14 columns and types, \`CREATE INDEX t_start ON t(start)\`, \`PRAGMA journal_mode=WAL\`, synchronous left at the Debian default (FULL), \`.mode list\`, \`.separator \" \"\`. The CLI stores \`-\` (no value, e.g. in NODATA/SKIPDATA records) as the text '-' even in INTEGER columns, where flowlens stores NULL."
 	echo "- DuckDB: \`CREATE TABLE t AS SELECT * FROM read_csv('flows.log', delim=' ', header=false, nullstr='-', columns={14 columns, BIGINT/VARCHAR})\` then \`CHECKPOINT\`, in node via @duckdb/node-api, into a fresh file database. DuckDB uses every core (flowlens and sqlite3 write from one thread). Inside the process, CREATE TABLE AS + CHECKPOINT took $(calc %.2f "$(stats "$WORK/duckdb-inner.tsv" duckdb 2 | cut -d' ' -f1)") s at best; the rest is node and DuckDB start-up."
 	echo
