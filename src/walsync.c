@@ -20,8 +20,7 @@ struct pending {
 
 struct walsync {
 	char           *wal_path;
-	char           *dir_path;	/* fsynced once, for the WAL's entry */
-	int             fd;		/* the WAL, opened at the first sync */
+	int             fd;		/* the WAL, for the life of s */
 	pthread_t       thread;
 	int             running;	/* thread started */
 	pthread_mutex_t mu;
@@ -31,33 +30,36 @@ struct walsync {
 	char           *error;		/* first failure (sync thread) */
 };
 
-/* fdatasync the WAL (and, the first time, its directory).  Returns 0, or
- * -1 with s->error set; a failure is final. */
+/* fdatasync the WAL.  Returns 0, or -1 with s->error set; a failure is
+ * final. */
 static int
 sync_wal(struct walsync *s)
 {
 	if (s->error)
 		return -1;
-	if (s->fd < 0) {
-		int dfd;
-
-		s->fd = open(s->wal_path, O_RDONLY | O_CLOEXEC);
-		if (s->fd < 0)
-			goto fail;
-		dfd = open(s->dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || fsync(dfd) < 0) {
-			if (dfd >= 0)
-				close(dfd);
-			goto fail;
-		}
-		close(dfd);
-	}
 	if (fdatasync(s->fd) == 0)
 		return 0;
-fail:
 	s->error = xasprintf("cannot sync %s: %s", s->wal_path,
 	    strerror(errno));
 	return -1;
+}
+
+/* Open the WAL and make its directory entry durable: 0, or -1. */
+static int
+open_wal(struct walsync *s)
+{
+	const char *slash = strrchr(s->wal_path, '/');
+	char *dir = slash == NULL ? xstrdup(".") : slash == s->wal_path ?
+	    xstrdup("/") : xstrndup(s->wal_path, (size_t)(slash - s->wal_path));
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
+
+	free(dir);
+	s->fd = open(s->wal_path, O_RDONLY | O_CLOEXEC);
+	if (s->fd >= 0 && dfd >= 0 && fsync(dfd) == 0)
+		rc = 0;
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
 }
 
 static void *
@@ -114,22 +116,18 @@ struct walsync *
 walsync_start(sqlite3 *db)
 {
 	const char *name = sqlite3_db_filename(db, "main");
-	const char *wal, *slash;
+	const char *wal;
 	struct walsync *s;
 
 	if (name == NULL || *name == '\0' || !in_wal_mode(db) ||
 	    (wal = sqlite3_filename_wal(name)) == NULL || *wal == '\0')
 		return NULL;
 	s = xcalloc(1, sizeof *s);
-	s->fd = -1;
 	s->wal_path = xstrdup(wal);
-	slash = strrchr(wal, '/');
-	s->dir_path = slash == NULL ? xstrdup(".") : slash == wal ?
-	    xstrdup("/") : xstrndup(wal, (size_t)(slash - wal));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL,
-	    NULL) != SQLITE_OK) {
+	if (open_wal(s) < 0 || sqlite3_exec(db, "PRAGMA synchronous = NORMAL",
+	    NULL, NULL, NULL) != SQLITE_OK) {
 		walsync_stop(s, db, NULL);
 		return NULL;
 	}
@@ -154,6 +152,17 @@ walsync_after_commit(struct walsync *s, void (*done)(void *arg, int ok),
 	s->tail = p;
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+}
+
+void
+walsync_writeback(struct walsync *s)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (s)
+		(void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)s;
+#endif
 }
 
 int
@@ -183,7 +192,6 @@ walsync_stop(struct walsync *s, sqlite3 *db, char **err)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s->wal_path);
-	free(s->dir_path);
 	free(s);
 	return rc;
 }

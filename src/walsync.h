@@ -30,7 +30,8 @@ struct walsync;
  * Start syncing the WAL of db's main database on its own thread, and set
  * db to synchronous = NORMAL.  Call outside a transaction, on the thread
  * that owns db.  Returns NULL (and leaves db as it was) for a database
- * without a file or not in WAL mode: its commits stay synchronous.
+ * without a file or not in WAL mode, or if its WAL cannot be opened: its
+ * commits stay synchronous.
  */
 struct walsync *walsync_start(sqlite3 *db);
 
@@ -42,6 +43,13 @@ struct walsync *walsync_start(sqlite3 *db);
  */
 void walsync_after_commit(struct walsync *s, void (*done)(void *arg, int ok),
     void *arg);
+
+/*
+ * Start writing the WAL's dirty pages to disk, without waiting (Linux
+ * sync_file_range): a hint that leaves less for the next sync.  Any
+ * thread, until walsync_stop(); NULL does nothing.
+ */
+void walsync_writeback(struct walsync *s);
 
 /*
  * Run every queued callback (syncing first), stop the thread and set db
