@@ -386,13 +386,12 @@ int
 envelope_decode_buffer(const void *data, size_t len, int64_t offset,
     int64_t line, const struct envelope_sink *sink, char **err)
 {
-	const unsigned char *p = data;
 	struct input *in;
 	size_t chunk = len < MIN_CHUNK ? MIN_CHUNK :
 	    len > READ_CHUNK ? READ_CHUNK : len;
 	int rc;
 
-	if (len < 2 || p[0] != 0x1f || p[1] != 0x8b) {
+	if (!input_is_gzip(data, len)) {
 		/* Not gzip: framed where it lies, without a copy (a Firehose
 		 * record is one line; an input and a buffer for each cost
 		 * more than parsing it). */

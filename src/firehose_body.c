@@ -86,11 +86,10 @@ static enum firehose_body_status
 gunzip_body(const void *raw, size_t len, size_t max, struct sbuf *json,
     char **err)
 {
-	const unsigned char *p = raw;
 	struct input *in;
 	char *ierr = NULL;
 
-	if (len < 2 || p[0] != 0x1f || p[1] != 0x8b) {
+	if (!input_is_gzip(raw, len)) {
 		*err = xstrdup("the body is sent with Content-Encoding: gzip "
 		    "but is not gzip data (it does not start with 1f 8b)");
 		return FIREHOSE_BODY_MALFORMED;

@@ -144,8 +144,8 @@ inflate_level(struct input *in, int k, void *buf, size_t cap, char **err)
 			/* A member boundary: the next bytes must be gzip. */
 			if (l->z.avail_in < 2 && !l->below_eof) {
 				/* too short to tell yet; fall through */
-			} else if (l->z.avail_in < 2 || l->z.next_in[0] != 0x1f ||
-			    l->z.next_in[1] != 0x8b) {
+			} else if (!input_is_gzip(l->z.next_in,
+			    l->z.avail_in)) {
 				*err = xasprintf("bytes after the last gzip "
 				    "member are not gzip (compressed byte %lld)",
 				    (long long)l->consumed);
@@ -243,6 +243,14 @@ input_open(struct input **out, int fd, char **err)
 }
 
 int
+input_is_gzip(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	return n >= 2 && b[0] == 0x1f && b[1] == 0x8b;
+}
+
+int
 input_open_mem(struct input **out, const void *data, size_t len, char **err)
 {
 	struct input *in = xcalloc(1, sizeof *in);
@@ -271,9 +279,8 @@ input_detect(struct input *in, struct input **out, char **err)
 			*err = NULL;
 			break;
 		}
-		if (top->pre_len - top->pre_pos < 2 ||
-		    top->pre[top->pre_pos] != 0x1f ||
-		    top->pre[top->pre_pos + 1] != 0x8b)
+		if (!input_is_gzip(top->pre + top->pre_pos,
+		    top->pre_len - top->pre_pos))
 			break;
 		push_gzip_level(in);
 	}

@@ -23,6 +23,9 @@ struct input;
  * gzip.  Returns 0, or -1 with *err allocated if the fd cannot be read.
  */
 int input_open(struct input **out, int fd, char **err);
+/* 1 if the n bytes at p start with the gzip magic (1f 8b). */
+int input_is_gzip(const void *p, size_t n);
+
 /* The same over an in-memory buffer, which must outlive the input. */
 int input_open_mem(struct input **out, const void *data, size_t len,
     char **err);
