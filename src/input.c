@@ -279,7 +279,8 @@ input_detect(struct input *in, struct input **out, char **err)
 			*err = NULL;
 			break;
 		}
-		if (!input_is_gzip(top->pre + top->pre_pos,
+		if (top->pre_len == top->pre_pos ||	/* pre may be NULL */
+		    !input_is_gzip(top->pre + top->pre_pos,
 		    top->pre_len - top->pre_pos))
 			break;
 		push_gzip_level(in);
