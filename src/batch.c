@@ -9,6 +9,7 @@
  */
 #include "batch.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,64 @@ struct batch_key {
 	size_t  len;	/* slots */
 };
 
+/*
+ * batch_order_by_start's working memory belongs to the thread that sorts
+ * (one per producer), not to each batch: the writer's queue, the
+ * archiver's hand-offs and the spare pool hold up to a dozen batches, and
+ * a copy of the slots plus two keys per record is about 2 MB for each.
+ * Freed when the thread exits.
+ */
+struct sort_scratch {
+	uint64_t           *slots;	/* the reordered copy, swapped in */
+	size_t              slots_cap;
+	struct batch_key   *keys;	/* one sort key per record, twice */
+	size_t              keys_cap;
+	uint32_t           *counts;	/* a counting sort's counts */
+	size_t              counts_cap;
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_ok;
+
+static void
+free_scratch(void *arg)
+{
+	struct sort_scratch *s = arg;
+
+	free(s->slots);
+	free(s->keys);
+	free(s->counts);
+	free(s);
+}
+
+static void
+make_scratch_key(void)
+{
+	scratch_ok = pthread_key_create(&scratch_key, free_scratch) == 0;
+}
+
+/* This thread's scratch; NULL if the system has no thread-specific
+ * storage left (the batch then stays unsorted: the order only saves the
+ * store work, it changes nothing stored). */
+static struct sort_scratch *
+thread_scratch(void)
+{
+	struct sort_scratch *s;
+
+	pthread_once(&scratch_once, make_scratch_key);
+	if (!scratch_ok)
+		return NULL;
+	if ((s = pthread_getspecific(scratch_key)) == NULL) {
+		s = xcalloc(1, sizeof *s);
+		if (pthread_setspecific(scratch_key, s) != 0) {
+			free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
 /* Stable bottom-up merge sort of k[0..n) by start, using tmp[0..n). */
 static void
 sort_keys(struct batch_key *k, struct batch_key *tmp, size_t n)
@@ -133,7 +192,7 @@ sort_keys(struct batch_key *k, struct batch_key *tmp, size_t n)
 #define COUNTING_SPAN 4
 
 static int
-counting_sort(struct batch *b, const struct batch_key *k, size_t n,
+counting_sort(struct sort_scratch *s, const struct batch_key *k, size_t n,
     int64_t lo, int64_t hi, struct batch_key *out)
 {
 	size_t buckets, i, sum = 0;
@@ -145,22 +204,22 @@ counting_sort(struct batch *b, const struct batch_key *k, size_t n,
 		buckets = (size_t)((uint64_t)hi - (uint64_t)lo) + 2;
 	else
 		return 0;
-	if (b->counts_cap < buckets) {
-		b->counts_cap = buckets;
-		b->counts = xrealloc(b->counts, buckets * sizeof *b->counts);
+	if (s->counts_cap < buckets) {
+		s->counts_cap = buckets;
+		s->counts = xrealloc(s->counts, buckets * sizeof *s->counts);
 	}
-	memset(b->counts, 0, buckets * sizeof *b->counts);
+	memset(s->counts, 0, buckets * sizeof *s->counts);
 	for (i = 0; i < n; i++)
-		b->counts[k[i].start == INT64_MIN ? 0 :
+		s->counts[k[i].start == INT64_MIN ? 0 :
 		    (size_t)(k[i].start - lo) + 1]++;
 	for (i = 0; i < buckets; i++) {	/* counts become first places */
-		uint32_t c = b->counts[i];
+		uint32_t c = s->counts[i];
 
-		b->counts[i] = (uint32_t)sum;
+		s->counts[i] = (uint32_t)sum;
 		sum += c;
 	}
 	for (i = 0; i < n; i++)
-		out[b->counts[k[i].start == INT64_MIN ? 0 :
+		out[s->counts[k[i].start == INT64_MIN ? 0 :
 		    (size_t)(k[i].start - lo) + 1]++] = k[i];
 	return 1;
 }
@@ -172,16 +231,19 @@ batch_order_by_start(struct batch *b)
 	size_t n = 0, i, pos, o;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	const struct batch_key *order;
+	struct sort_scratch *s = thread_scratch();
 	int sorted = 1;
 	uint64_t *t;
 
-	if (b->keys_cap < 2 * b->nrecords) {	/* keys, then merge scratch */
-		b->keys_cap = 2 * b->nrecords;
-		b->keys = xrealloc(b->keys, b->keys_cap * sizeof *b->keys);
+	if (s == NULL)
+		return;
+	if (s->keys_cap < 2 * b->nrecords) {	/* keys, then merge scratch */
+		s->keys_cap = 2 * b->nrecords;
+		s->keys = xrealloc(s->keys, s->keys_cap * sizeof *s->keys);
 	}
 	for (pos = 0; pos < b->nslots; n++) {
 		uint64_t head = b->slots[pos];
-		struct batch_key *k = &b->keys[n];
+		struct batch_key *k = &s->keys[n];
 
 		k->pos = pos;
 		k->len = 1 + (size_t)__builtin_popcountll(head & ~EXTRA_BIT) +
@@ -199,23 +261,25 @@ batch_order_by_start(struct batch *b)
 	}
 	if (sorted)
 		return;
-	if (counting_sort(b, b->keys, n, lo, hi, b->keys + n)) {
-		order = b->keys + n;
+	if (counting_sort(s, s->keys, n, lo, hi, s->keys + n)) {
+		order = s->keys + n;
 	} else {
-		sort_keys(b->keys, b->keys + n, n);
-		order = b->keys;
+		sort_keys(s->keys, s->keys + n, n);
+		order = s->keys;
 	}
-	if (b->spare_cap < b->slots_cap) {
-		b->spare_cap = b->slots_cap;
-		b->spare = xrealloc(b->spare, b->spare_cap * sizeof *b->spare);
+	/* The sorted copy becomes the batch's slots; its old slots become
+	 * this thread's scratch for the next batch. */
+	if (s->slots_cap < b->slots_cap) {
+		s->slots_cap = b->slots_cap;
+		s->slots = xrealloc(s->slots, s->slots_cap * sizeof *s->slots);
 	}
 	for (i = o = 0; i < n; i++) {
-		memcpy(b->spare + o, b->slots + order[i].pos,
+		memcpy(s->slots + o, b->slots + order[i].pos,
 		    order[i].len * sizeof *b->slots);
 		o += order[i].len;
 	}
-	t = b->slots, b->slots = b->spare, b->spare = t;
-	i = b->slots_cap, b->slots_cap = b->spare_cap, b->spare_cap = i;
+	t = b->slots, b->slots = s->slots, s->slots = t;
+	i = b->slots_cap, b->slots_cap = s->slots_cap, s->slots_cap = i;
 }
 
 static int
@@ -297,9 +361,6 @@ batch_free(struct batch *b)
 {
 	sbuf_free(&b->arena);
 	free(b->slots);
-	free(b->spare);
-	free(b->keys);
-	free(b->counts);
 	free(b->errors);
 	free(b->requests);
 	metrics_free(&b->metrics);

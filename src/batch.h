@@ -52,12 +52,6 @@ struct batch {
 	struct sbuf          arena;	/* text of records and errors */
 	uint64_t            *slots;	/* packed records, see batch.c */
 	size_t               nslots, slots_cap;
-	uint64_t            *spare;	/* batch_order_by_start's scratch: */
-	size_t               spare_cap;	/* slots for the reordered copy, */
-	struct batch_key    *keys;	/* one sort key per record, */
-	size_t               keys_cap;
-	uint32_t            *counts;	/* and a counting sort's counts */
-	size_t               counts_cap;
 	size_t               nrecords;	/* records in slots */
 	struct batch_error  *errors;
 	size_t               nerrors, errors_cap;
