@@ -279,9 +279,10 @@ print_summary(const struct ingest_summary *s)
 {
 	double rate = s->seconds > 0 ? (double)s->records / s->seconds : 0;
 
-	fprintf(stderr, "flowlens: stored %lld records in %.1f s (%.0f "
+	fprintf(stderr, "flowlens: stored %lld record%s in %.1f s (%.0f "
 	    "records/s, %.1f MB read); %lld unit%s rejected%s, %lld line%s "
-	    "skipped", (long long)s->records, s->seconds, rate,
+	    "skipped", (long long)s->records, s->records == 1 ? "" : "s",
+	    s->seconds, rate,
 	    (double)s->bytes / 1e6, (long long)s->rejected,
 	    s->rejected == 1 ? "" : "s",
 	    s->rejected ? " (see table ingest_errors)" : "",
