@@ -91,28 +91,6 @@ archive_options_init(struct archive_options *o)
 
 /* ------------------------------------------------------------ files */
 
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-static char *
-dir_of(const char *path)
-{
-	char *d = xstrdup(path), *p = strrchr(d, '/');
-
-	if (p && p != d)
-		*p = '\0';
-	return d;
-}
-
 /* Create dir and its parents, fsyncing each parent that got a new entry. */
 static int
 make_dirs(const char *dir, char **err)
@@ -132,9 +110,9 @@ make_dirs(const char *dir, char **err)
 	/* Make the new directory entries durable, bottom up. */
 	p = xstrdup(dir);
 	while (strchr(p + 1, '/')) {
-		char *up = dir_of(p);
+		char *up = paths_dir(p);
 
-		fsync_dir(up);
+		paths_fsync_dir(up);
 		free(p);
 		p = up;
 	}
@@ -969,7 +947,7 @@ seal(struct archiver *a, char **err)
 		p->pq = NULL;
 		if (rc < 0)
 			goto out;
-		fsync_dir(p->dir);
+		paths_fsync_dir(p->dir);
 	}
 	rc = -1;
 	if (exec(a, "BEGIN IMMEDIATE", err, "cannot start sealing") < 0)
@@ -1032,7 +1010,7 @@ seal(struct archiver *a, char **err)
 			    a->parts[i].temp, strerror(errno));
 			rc = -1;
 		}
-		fsync_dir(a->parts[i].dir);
+		paths_fsync_dir(a->parts[i].dir);
 	}
 	if (rc == 0) {
 		char *sql = xasprintf("UPDATE archive_files SET published = 1 "
@@ -1209,9 +1187,9 @@ recover(struct archiver *a, char **err)
 		if (access(path, F_OK) == 0)
 			continue;
 		if (rename(temp, path) == 0) {
-			char *d = dir_of(path);
+			char *d = paths_dir(path);
 
-			fsync_dir(d);
+			paths_fsync_dir(d);
 			free(d);
 		} else {
 			fprintf(stderr, "flowlens: archive: %s is recorded as "

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "util.h"
 
 struct pending {
@@ -48,17 +49,12 @@ sync_wal(struct walsync *s)
 static int
 open_wal(struct walsync *s)
 {
-	const char *slash = strrchr(s->wal_path, '/');
-	char *dir = slash == NULL ? xstrdup(".") : slash == s->wal_path ?
-	    xstrdup("/") : xstrndup(s->wal_path, (size_t)(slash - s->wal_path));
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
+	char *dir = paths_dir(s->wal_path);
+	int rc;
 
-	free(dir);
 	s->fd = open(s->wal_path, O_RDONLY | O_CLOEXEC);
-	if (s->fd >= 0 && dfd >= 0 && fsync(dfd) == 0)
-		rc = 0;
-	if (dfd >= 0)
-		close(dfd);
+	rc = s->fd >= 0 && paths_fsync_dir(dir) == 0 ? 0 : -1;
+	free(dir);
 	return rc;
 }
 
