@@ -349,6 +349,7 @@ batch_reset(struct batch *b)
 	b->origin = 0;
 	b->on_commit = NULL;
 	b->on_commit_arg = NULL;
+	b->on_written = NULL;
 	metrics_reset(&b->metrics);
 	free(b->cp.cursor);
 	memset(&b->cp, 0, sizeof b->cp);

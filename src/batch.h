@@ -68,6 +68,11 @@ struct batch {
 	 * (ok = 1) or failed (ok = 0); NULL for none.  Reset clears it. */
 	void               (*on_commit)(void *arg, int ok);
 	void                *on_commit_arg;
+	/* Called on the writer thread, with on_commit_arg, as soon as the
+	 * writer is done with the batch's transaction (committed, not yet
+	 * durable, or failed), before on_commit; NULL for none.  Lets a
+	 * source hand over its next batch just as the writer gets free. */
+	void               (*on_written)(void *arg);
 };
 
 /* Copy rec into the batch and add it to the batch's metrics. */

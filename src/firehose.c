@@ -53,10 +53,14 @@
 #define MAX_INBOX 128
 /* A group is handed to the writer once its batch passes this... */
 #define GROUP_BYTES ((size_t)4 * 1024 * 1024)
-/* ...or as soon as fewer groups than this are not yet answered: while
- * the writer is busy, deliveries gather into the next group, so one
- * commit covers everything that arrived during the last.  Three: one
- * being written, one waiting for its WAL sync (walsync.h), one queued. */
+/* ...or as soon as the writer is done with the previous group (its
+ * transaction committed, maybe not yet durable) and fewer groups than
+ * this are not yet answered.  While the writer writes one group, the
+ * deliveries that arrive gather into the next, so one transaction covers
+ * everything that arrived during the last, and the WAL sync of one group
+ * (walsync.h) overlaps the writing of the next.  Handing groups over
+ * sooner only queues small ones: the writer then merges them into the
+ * transaction it is writing, and no group is left to overlap the sync. */
 #define GROUPS_IN_FLIGHT 3
 #define MAX_CONNECTIONS 512
 #define IDLE_TIMEOUT_SECONDS 120
@@ -117,6 +121,7 @@ struct firehose {
 	size_t              suspended;	/* connections suspended */
 	int                 groups;	/* groups handed to the writer and
 					 * not yet answered */
+	int                 writing;	/* ... and not yet written */
 	size_t              unsent;	/* answered, not yet completed */
 	int                 stopping;
 	_Atomic size_t      held;
@@ -314,6 +319,18 @@ end_group(struct fh_group *g, int handed_over, unsigned status,
 {
 	leave_flight(g->fh, g->reqs, handed_over, status, message);
 	free(g);
+}
+
+/* Writer thread: done with a group's transaction; the next may come. */
+static void
+group_written(void *arg)
+{
+	struct fh_group *g = arg;
+
+	pthread_mutex_lock(&g->fh->lock);
+	g->fh->writing--;
+	pthread_cond_broadcast(&g->fh->wake);
+	pthread_mutex_unlock(&g->fh->lock);
 }
 
 /* WAL sync thread (or the writer, on failure): a group's batch is on
@@ -708,10 +725,13 @@ flush_group(struct firehose *fh, struct source_ctx *sc, struct fh_group **open)
 	sc->on_commit_arg = g;
 	pthread_mutex_lock(&fh->lock);
 	fh->groups++;
+	fh->writing++;
 	pthread_mutex_unlock(&fh->lock);
-	if (source_flush(sc) < 0)
+	if (source_flush(sc) < 0) {	/* the writer never had it */
+		group_written(g);
 		end_group(g, 1, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "flowlens cannot write to its store");
+	}
 }
 
 /* Stopped while feeding: nothing of the group is stored; refuse it. */
@@ -774,14 +794,20 @@ feed_list(struct firehose *fh, struct source_ctx *sc,
 	}
 }
 
-/* 1 if the open group should go to the writer now. */
+/* 1 if the open group should go to the writer now (fh->lock held). */
+static int
+writer_has_room_locked(const struct firehose *fh)
+{
+	return fh->writing == 0 && fh->groups < GROUPS_IN_FLIGHT;
+}
+
 static int
 writer_has_room(struct firehose *fh)
 {
 	int room;
 
 	pthread_mutex_lock(&fh->lock);
-	room = fh->groups < GROUPS_IN_FLIGHT;
+	room = writer_has_room_locked(fh);
 	pthread_mutex_unlock(&fh->lock);
 	return room;
 }
@@ -798,8 +824,7 @@ take_inbox(struct firehose *fh, int have_open)
 	struct fh_request *list;
 
 	pthread_mutex_lock(&fh->lock);
-	if (fh->inbox == NULL &&
-	    !(have_open && fh->groups < GROUPS_IN_FLIGHT))
+	if (fh->inbox == NULL && !(have_open && writer_has_room_locked(fh)))
 		wait_wake(fh);
 	list = fh->inbox;
 	fh->inbox = fh->inbox_tail = NULL;
@@ -881,6 +906,7 @@ firehose_run(struct ingest *ing, const char *spec)
 	sc.max_bytes = SIZE_MAX;
 	sc.max_age = INFINITY;
 	sc.on_commit = group_committed;
+	sc.on_written = group_written;
 	while (!ingest_stopping(ing)) {
 		struct fh_request *list = take_inbox(fh, open != NULL);
 
@@ -895,6 +921,7 @@ firehose_run(struct ingest *ing, const char *spec)
 	stop_server(fh);
 	sc.on_commit = NULL;
 	sc.on_commit_arg = NULL;
+	sc.on_written = NULL;
 	source_end(&sc);
 	store_close(fh->store);
 	forget_key(fh);

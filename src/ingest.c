@@ -213,6 +213,7 @@ flush_batch(struct source_ctx *sc, int64_t offset, int64_t line, int final)
 		b->cp.cursor = sc->have_header ? xstrdup(sc->header.spec) : NULL;
 	b->on_commit = sc->on_commit;
 	b->on_commit_arg = sc->on_commit_arg;
+	b->on_written = sc->on_written;
 	sc->batch = writer_batch(ing->writer);
 	sc->batch_started = now_monotonic();
 	if (writer_submit(ing->writer, b, sc->label, &err) < 0) {

@@ -62,6 +62,7 @@ struct source_ctx {
 	const char          *cursor;
 	void               (*on_commit)(void *arg, int ok);
 	void                *on_commit_arg;
+	void               (*on_written)(void *arg);	/* see batch.h */
 	/* Auto-flush limits: the sink hands the batch to the writer at a
 	 * unit end past any of them (0 = the defaults).  A source that must
 	 * keep a delivery in one transaction sets all three out of reach

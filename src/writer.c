@@ -258,9 +258,29 @@ recycle(struct writer *w, struct batch *b)
 /* What must happen after a batch's transaction ends. */
 struct pending_ack {
 	void (*on_commit)(void *arg, int ok);
+	void (*on_written)(void *arg);
 	void  *arg;
 };
 
+static struct pending_ack
+pending_of(const struct batch *b)
+{
+	return (struct pending_ack){ b->on_commit, b->on_written,
+	    b->on_commit_arg };
+}
+
+/* The writer is done with these batches' transaction. */
+static void
+written(struct pending_ack *acks, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (acks[i].on_written)
+			acks[i].on_written(acks[i].arg);
+}
+
+/* The transaction is durable (ok) or failed; written() came first. */
 static void
 notify(struct pending_ack *acks, int n, int ok)
 {
@@ -333,8 +353,7 @@ write_txn(struct writer *w, struct queued q, char **err)
 	tap = w->tap;
 	pthread_mutex_unlock(&w->mu);
 	if (store_begin(w->store, err) < 0) {
-		acks[n++] = (struct pending_ack){ q.batch->on_commit,
-		    q.batch->on_commit_arg };
+		acks[n++] = pending_of(q.batch);
 		recycle(w, q.batch);
 		goto out;
 	}
@@ -347,8 +366,7 @@ write_txn(struct writer *w, struct queued q, char **err)
 		int64_t first = 0, blast = 0;
 		int dense;
 
-		acks[n++] = (struct pending_ack){ b->on_commit,
-		    b->on_commit_arg };
+		acks[n++] = pending_of(b);
 		records += (int64_t)b->nrecords;
 		rejected += (int64_t)b->nerrors;
 		skipped += b->skipped;
@@ -384,6 +402,7 @@ write_txn(struct writer *w, struct queued q, char **err)
 
 		*d = (struct synced){ w, records, rejected, skipped, n };
 		memcpy(d->acks, acks, (size_t)n * sizeof *acks);
+		written(acks, n);	/* before the sync can answer */
 		walsync_after_commit(w->sync, txn_synced, d);
 		n = 0;	/* acknowledged once durable */
 	} else {
@@ -392,6 +411,7 @@ write_txn(struct writer *w, struct queued q, char **err)
 out:
 	if (tap.txn_end)
 		tap.txn_end(tap.arg, rc == 0, last);
+	written(acks, n);
 	notify(acks, n, rc == 0);
 	return rc;
 }
@@ -418,10 +438,10 @@ writer_main(void *arg)
 		failed = w->error != NULL;	/* the sync thread may set it */
 		pthread_mutex_unlock(&w->mu);
 		if (failed) {
-			struct pending_ack ack = { q.batch->on_commit,
-			    q.batch->on_commit_arg };
+			struct pending_ack ack = pending_of(q.batch);
 
 			recycle(w, q.batch);
+			written(&ack, 1);
 			notify(&ack, 1, 0);
 			continue;
 		}
