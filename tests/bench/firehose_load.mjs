@@ -11,12 +11,13 @@
 //
 // Environment: FH_SECONDS (default 20), FH_CONNECTIONS (default 8),
 // FH_RECORDS (records per delivery, default 500), FH_GZIP=1 to gzip bodies,
-// FH_SPREAD (seconds of start times in flight, default 600).
+// FH_SPREAD (seconds of start times in flight, default 600), FH_POOL_RATE
+// (records/s the deliveries made before the run are for, default 300000).
 import { writeFileSync, chmodSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import zlib from 'node:zlib';
 import os from 'node:os';
 import { newId, startServer, query } from '../firehose/lib.mjs';
+import { makePool, liveDelivery } from './firehose_gen.mjs';
 
 const [flowlens, work] = process.argv.slice(2);
 const SECONDS = Number(process.env.FH_SECONDS ?? 20);
@@ -30,32 +31,14 @@ writeFileSync(keyFile, KEY);
 chmodSync(keyFile, 0o600);
 const db = `${work}/load.db`;
 
-// Records look like live traffic: each delivery's records are made when
-// it is sent, with start in the last FH_SPREAD seconds (default 600: flow
-// logs reach Firehose minutes after their capture window; 0: all "now"), 200 ENIs, TCP/UDP/ICMP, about 15 %
-// REJECT.  (Replaying one fixed set of records instead inserts the same
-// start values over and over into the middle of the indexes, which costs
-// the writer twice as much as a live stream does.)
-let seed = 7;
-const rand = (n) => {
-	seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-	return seed % n;
-};
-function liveRecords(n) {
-	const now = Math.floor(Date.now() / 1000);
-	const parts = new Array(n);
-	for (let i = 0; i < n; i++) {
-		const start = now - SPREAD + (SPREAD ? rand(SPREAD) : 0);
-		const proto = [6, 6, 6, 17, 17, 1][rand(6)];
-		const line = `2 1234567890${10 + rand(4)} eni-0a${(1000 + rand(200)).toString(16)}f00d ` +
-		    `10.${rand(4)}.${rand(256)}.${rand(256)} 172.16.${rand(256)}.${rand(256)} ` +
-		    `${proto === 1 ? 0 : 1024 + rand(60000)} ${proto === 1 ? 0 : [443, 80, 22, 3389, 53, 8080][rand(6)]} ` +
-		    `${proto} ${1 + rand(50)} ${40 + rand(100000)} ${start} ${start + 60} ` +
-		    `${rand(100) < 15 ? 'REJECT' : 'ACCEPT'} OK\n`;
-		parts[i] = `{"data":"${Buffer.from(line).toString('base64')}"}`;
-	}
-	return `[${parts.join(',')}]`;
-}
+// The deliveries are made before the run (firehose_gen.mjs), for
+// FH_POOL_RATE records/s (default 300000); if the server takes more, the
+// rest are made as they are sent, and the result counts them.
+const genOpts = { records: RECORDS, spread: SPREAD, gzip: GZIP };
+const POOL_RATE = Number(process.env.FH_POOL_RATE ?? 300000);
+const pool = await makePool({ ...genOpts, rate: POOL_RATE, seconds: SECONDS });
+let pooled = 0;
+let liveMade = 0;
 
 const srv = await startServer(flowlens, db, { keyFile });
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
@@ -88,16 +71,18 @@ function post(id, payload) {
 }
 
 function delivery() {
-	const id = newId();
-	const text = `{"requestId":"${id}","timestamp":${Date.now()},"records":${liveRecords(RECORDS)}}`;
-	return { id, payload: GZIP ? zlib.gzipSync(text, { level: 1 }) : Buffer.from(text) };
+	if (pooled < pool.length) {
+		const d = pool[pooled];
+		pool[pooled++] = undefined;	// sent once; retries keep their copy
+		return d;
+	}
+	liveMade++;
+	return liveDelivery(genOpts);
 }
 
-// Each connection makes its next delivery while the current one is in
-// flight, as Firehose has its next buffer ready: made after the answer
-// instead, the deliveries of a whole commit group were built one after
-// another on this single-threaded client before any was sent, and the
-// client's own pauses capped the rate.
+// Each connection takes its next delivery while the current one is in
+// flight, as Firehose has its next buffer ready: one made as it is sent
+// (past the pool) then costs no time between two requests.
 async function connection() {
 	let next = delivery();
 	while (!stop) {
@@ -169,6 +154,8 @@ const result = {
 	nothing_lost: !lost,
 	nothing_doubled: !doubled,
 	client_cpu_seconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+	deliveries_made_before: pool.length,
+	deliveries_made_during: liveMade,
 	server_cpu_seconds: Number(scpu.toFixed(2)),
 	server_cpu_us_per_record: Number((scpu * 1e6 / Math.max(1, acked * RECORDS)).toFixed(2)),
 	loadavg_before: load0,
