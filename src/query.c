@@ -21,6 +21,9 @@ struct query_engine {
 	atomic_int             cancel;
 	atomic_int            *flag;
 	char                   denied[160];	/* why the authorizer said no */
+	int                    internal;	/* running flowlens' own SQL */
+	int                    cache_kib;	/* page cache set; 0: SQLite's
+						 * default, CACHE_KIB_DEFAULT */
 };
 
 static const char *
@@ -77,6 +80,8 @@ authorize(void *arg, int action, const char *a, const char *b,
 
 	(void)db;
 	(void)trigger;
+	if (q->internal)
+		return SQLITE_OK;
 	switch (action) {
 	case SQLITE_SELECT:
 	case SQLITE_READ:
@@ -263,28 +268,43 @@ rewrite(const char *user_sql, char **err)
 	return NULL;
 }
 
+/* SQLite's default page cache, which its sorter also takes as the size
+ * of the sorted chunks it keeps in memory before spilling them. */
+#define CACHE_KIB_DEFAULT 2000
+#define CACHE_KIB_SEARCH_SORT 4096
+
 /*
- * Helper threads SQLite may start for the sorter of statement st: one per
- * online CPU when st sorts what a full scan reads, none otherwise.
- * GROUP BY and ORDER BY over millions of rows spill sorted chunks to
- * temporary files; with helpers the sort of each chunk overlaps the scan
- * that fills the next, and the chunks merge in parallel (admin-ports over
- * 10 M records: 4.1-5.2 s with none, 2.9-3.9 s with two).  A sort fed by
- * an index search is usually small (the last hour), and helpers only add
- * thread start-up and a threaded merge to it (rejected-last-hour: 18 %
- * more instructions, 35 -> 60 ms); a search over a long range goes without
- * them too.  Decided from EXPLAIN QUERY PLAN: a "SCAN" step and a "TEMP
- * B-TREE" step.  SQLite caps the number at its compile-time
- * SQLITE_MAX_WORKER_THREADS.
+ * How statement st should sort, from its EXPLAIN QUERY PLAN: *threads,
+ * the helper threads SQLite's sorter may start, and *cache_kib, the page
+ * cache (and so the sorter's in-memory chunk size).  GROUP BY and ORDER BY
+ * over many rows spill sorted chunks to temporary files; with helpers the
+ * sort of each chunk overlaps the reading that fills the next, and the
+ * chunks merge in parallel.  Measured on 10 M records (README,
+ * "Performance"):
+ *   - a sort after a full scan ("SCAN" and "TEMP B-TREE"): one helper per
+ *     CPU, default cache (admin-ports 4.1-5.2 s with no helper, 2.9-3.9 s
+ *     with two); small chunks keep the helpers busy from the start, and a
+ *     4 MB cache made four of these queries 9-17 % slower;
+ *   - a sort after an index search ("SEARCH" and "TEMP B-TREE"): helpers
+ *     and a 4 MB cache.  The sort of an hour of rejects (56 k rows, ~3 MB)
+ *     then stays in memory, where at 2 MB one spilled chunk made a
+ *     threaded merge (rejected-last-hour: 55-66 ms without helpers, 66-73
+ *     ms with them at 2 MB, 50-55 ms at 4 MB); a long range still spills,
+ *     and its chunks sort in parallel (top-rejected-sources, two weeks:
+ *     858-914 ms without helpers, 697-823 ms with them);
+ *   - no sort: neither.
+ * SQLite caps the helpers at its compile-time SQLITE_MAX_WORKER_THREADS.
  */
-static int
-sort_threads(sqlite3 *db, sqlite3_stmt *st)
+static void
+sort_plan(sqlite3 *db, sqlite3_stmt *st, int *threads, int *cache_kib)
 {
 	sqlite3_stmt *plan;
 	char *sql = xasprintf("EXPLAIN QUERY PLAN %s", sqlite3_sql(st));
-	int scan = 0, sort = 0;
+	int scan = 0, search = 0, sort = 0;
 	long n;
 
+	*threads = 0;
+	*cache_kib = CACHE_KIB_DEFAULT;
 	if (sqlite3_prepare_v2(db, sql, -1, &plan, NULL) != SQLITE_OK)
 		plan = NULL;
 	free(sql);
@@ -293,14 +313,34 @@ sort_threads(sqlite3 *db, sqlite3_stmt *st)
 
 		if (step && strncmp(step, "SCAN ", 5) == 0)
 			scan = 1;
+		if (step && strncmp(step, "SEARCH ", 7) == 0)
+			search = 1;
 		if (step && strstr(step, "TEMP B-TREE"))
 			sort = 1;
 	}
 	sqlite3_finalize(plan);
-	if (!scan || !sort)
-		return 0;
+	if (!sort || (!scan && !search))
+		return;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 0 : n > 8 ? 8 : (int)n;
+	*threads = n < 1 ? 0 : n > 8 ? 8 : (int)n;
+	if (!scan)
+		*cache_kib = CACHE_KIB_SEARCH_SORT;
+}
+
+/* Set the sort plan of the next statement on the query connection. */
+static void
+apply_sort_plan(struct query_engine *q, int threads, int cache_kib)
+{
+	sqlite3_limit(q->db, SQLITE_LIMIT_WORKER_THREADS, threads);
+	if (cache_kib != (q->cache_kib ? q->cache_kib : CACHE_KIB_DEFAULT)) {
+		char sql[48];
+
+		snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", cache_kib);
+		q->internal = 1;	/* our own pragma, not the user's */
+		if (sqlite3_exec(q->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+			q->cache_kib = cache_kib;
+		q->internal = 0;
+	}
 }
 
 static int
@@ -364,8 +404,12 @@ query_run(struct query_engine *q, const char *user_sql,
 			result = QUERY_ERROR;
 			break;
 		}
-		sqlite3_limit(q->db, SQLITE_LIMIT_WORKER_THREADS,
-		    sort_threads(q->db, st));
+		{
+			int threads, cache_kib;
+
+			sort_plan(q->db, st, &threads, &cache_kib);
+			apply_sort_plan(q, threads, cache_kib);
+		}
 		rc = run_statement(st, sink, stats);
 		if (rc == SQLITE_INTERRUPT || progress(q)) {
 			result = QUERY_CANCELLED;
