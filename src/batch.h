@@ -64,8 +64,9 @@ struct batch {
 	char                *source;	/* owned label for ingest_errors.source,
 					 * set by writer_submit() */
 	size_t               input_bytes;	/* decoded bytes covered */
-	/* Called on the writer thread once the batch's transaction committed
-	 * (ok = 1) or failed (ok = 0); NULL for none.  Reset clears it. */
+	/* Called once the batch's transaction is durable (ok = 1: on the WAL
+	 * sync thread, see writer.h) or failed (ok = 0: on the writer
+	 * thread); NULL for none.  Reset clears it. */
 	void               (*on_commit)(void *arg, int ok);
 	void                *on_commit_arg;
 	/* Called on the writer thread, with on_commit_arg, as soon as the

@@ -9,7 +9,11 @@
  * once its transaction is durable - on the WAL sync thread after the
  * fdatasync that covers the commit (walsync.h), so the writer inserts the
  * next batch meanwhile - or at once, on the writer thread, if it failed:
- * that is the moment a source may acknowledge upstream.  The committed
+ * that is the moment a source may acknowledge upstream.  Its on_written
+ * callback runs on the writer thread before that, as soon as the writer is
+ * done with the transaction: a source that gathers deliveries (Firehose)
+ * hands over its next batch then, to be written while this one syncs.
+ * The committed
  * totals in writer_stats likewise count durable transactions only.  The
  * queue is bounded, so memory is bounded by WRITER_QUEUE batches whatever
  * the input size.
