@@ -4,6 +4,7 @@
 #include "parse.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,39 @@ static int
 is_sep(char c)
 {
 	return c == ' ' || c == '\t';
+}
+
+/*
+ * Index of the first space or tab in p[i..len), or len.  Eight bytes at a
+ * time where the machine is little-endian (a byte loop was a third of
+ * parse_line(); 2 730 -> 2 360 instructions per `gen` line, callgrind).
+ * In x ^ (c * 0x01..01) a byte
+ * equal to c becomes zero; (v - 0x01..01) & ~v & 0x80..80 flags every zero
+ * byte, and may flag a byte above a zero one through the borrow, but never
+ * one below the first, so the lowest flag is exact.
+ */
+static size_t
+field_end(const char *p, size_t i, size_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+
+	while (len - i >= 8) {
+		uint64_t w, sp, tab, hit;
+
+		memcpy(&w, p + i, 8);
+		sp = w ^ (ones * ' ');
+		tab = w ^ (ones * '\t');
+		hit = ((sp - ones) & ~sp & highs) | ((tab - ones) & ~tab & highs);
+		if (hit)
+			return i + (size_t)(__builtin_ctzll(hit) >> 3);
+		i += 8;
+	}
+#endif
+	while (i < len && !is_sep(p[i]))
+		i++;
+	return i;
 }
 
 int
@@ -215,8 +249,7 @@ parse_line(const struct flow_format *fmt, const char *line, size_t len,
 		if (i == len)
 			break;
 		start = i;
-		while (i < len && !is_sep(line[i]))
-			i++;
+		i = field_end(line, i, len);
 		if (n < fmt->nfields) {
 			tok[n] = line + start;
 			tlen[n] = i - start;
