@@ -313,6 +313,69 @@ test_upgrade_adds_columns(void)
 	store_close(s);
 }
 
+/*
+ * A store whose REJECT index starts with start (before it began with
+ * protocol) gets it rebuilt when a writer opens it, keeps its rejects in
+ * it, and gets the planner statistics; a search of the last hour of
+ * rejects is then a skip-scan over the protocols, grouped without a sort.
+ */
+static void
+test_upgrade_rebuilds_reject_index(void)
+{
+	struct store *s;
+	struct writer *w;
+	struct writer_stats ws;
+	struct batch *b;
+	char *err = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int skip = 0, sorts = 0;
+
+	fresh_db();
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	CHECK_INT(scalar(store_db(s), "SELECT count(*) FROM sqlite_stat1 "
+	    "WHERE tbl = 'flow_logs'"), 2);
+	w = writer_start(s);
+	b = writer_batch(w);
+	fill_batch(b, 0, 40);
+	CHECK_INT(writer_submit(w, b, "t", &err), 0);
+	CHECK_INT(writer_finish(w, &ws, &err), 0);
+	db = store_db(s);
+	CHECK_INT(sqlite3_exec(db, "DROP INDEX flow_logs_reject; "
+	    "CREATE INDEX flow_logs_reject ON flow_logs(start, protocol, "
+	    "srcaddr, dstaddr, dstport, packets) WHERE action = 'REJECT'; "
+	    "DELETE FROM sqlite_stat1", NULL, NULL, NULL), SQLITE_OK);
+	store_close(s);
+	CHECK_INT(store_open(&s, db_path, &err), 0);
+	db = store_db(s);
+	CHECK_INT(scalar(db, "SELECT sql LIKE '%(protocol, start, %' FROM "
+	    "sqlite_schema WHERE name = 'flow_logs_reject'"), 1);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM flow_logs INDEXED BY "
+	    "flow_logs_reject WHERE action = 'REJECT'"),
+	    scalar(db, "SELECT count(*) FROM flow_logs NOT INDEXED WHERE "
+	    "action = 'REJECT'"));
+	CHECK(scalar(db, "SELECT count(*) FROM flow_logs WHERE action = "
+	    "'REJECT'") > 0);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM sqlite_stat1 WHERE "
+	    "tbl = 'flow_logs'"), 2);
+	store_close(s);
+	/* A new connection reads the statistics with the schema. */
+	CHECK_INT(sqlite3_open(db_path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT protocol, "
+	    "count(*) FROM flow_logs WHERE action = 'REJECT' AND start >= 10 "
+	    "GROUP BY protocol", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+
+		skip |= d && strstr(d, "ANY(protocol) AND start>?") != NULL;
+		sorts |= d && strstr(d, "TEMP B-TREE") != NULL;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	CHECK(skip);
+	CHECK(!sorts);
+}
+
 /* meta.columns_used: the columns of committed rows, nothing from a
  * rolled-back batch, and all columns for a store older than the key. */
 static void
@@ -714,6 +777,7 @@ UNIT_MAIN(UNIT_CASE(test_batch_roundtrip_and_metrics),
     UNIT_CASE(test_batch_order_by_start),
     UNIT_CASE(test_columns_used),
     UNIT_CASE(test_upgrade_adds_columns),
+    UNIT_CASE(test_upgrade_rebuilds_reject_index),
     UNIT_CASE(test_request_ids),
     UNIT_CASE(test_readers_do_not_block_the_writer), UNIT_CASE(test_cancel),
     UNIT_CASE(test_background_checkpoint),
