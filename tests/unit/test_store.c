@@ -609,6 +609,8 @@ test_archive_handoff_rollback(void)
 	CHECK_INT(store_source_create(s, "fh", "firehose", NULL, 0, &id,
 	    &err), 0);
 	CHECK_INT(sqlite3_open(db_path, &other), SQLITE_OK);
+	/* The archiver may hold the write lock a moment (its own state). */
+	sqlite3_busy_timeout(other, 10000);
 	start_tapped(s, &a, &w);
 	b = writer_batch(w);
 	fill_batch(b, id, 300);
@@ -636,7 +638,10 @@ test_archive_handoff_rollback(void)
 	CHECK_INT(archiver_finish(a, &st, &err), 0);
 	CHECK_INT(scalar(store_db(s), "SELECT count(*) FROM flow_logs"), 300);
 	CHECK_INT(st.sealed_rows, 300);
-	CHECK(st.handed_rows >= 300);
+	/* Usually handed over; on a busy machine the archiver may read the
+	 * committed rows back before it takes the hand-off.  Either way each
+	 * is sealed once (below), and none of the rolled-back ones. */
+	CHECK(st.handed_rows + st.read_rows >= 300);
 	CHECK_INT(scalar(store_db(s), "SELECT sum(rows) FROM archive_files"),
 	    300);
 	CHECK_INT(scalar(store_db(s), "SELECT max(through_rowid) FROM "
