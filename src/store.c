@@ -259,14 +259,11 @@ upgrade_reject_index(struct store *s, char **err)
 static int
 write_planner_stats(struct store *s, char **err)
 {
-	char *table = query_text(s->db, "SELECT name FROM sqlite_schema "
-	    "WHERE name = 'sqlite_stat1'"), *have = NULL;
+	/* NULL also when sqlite_stat1 does not exist yet. */
+	char *have = query_text(s->db, "SELECT group_concat(idx || ':' || "
+	    "stat, ';') FROM (SELECT idx, stat FROM sqlite_stat1 "
+	    "WHERE tbl = 'flow_logs' ORDER BY idx)");
 
-	if (table)
-		have = query_text(s->db, "SELECT group_concat(idx || ':' || "
-		    "stat, ';') FROM (SELECT idx, stat FROM sqlite_stat1 "
-		    "WHERE tbl = 'flow_logs' ORDER BY idx)");
-	free(table);
 	if (have && strcmp(have, "flow_logs_reject:" STAT_REJECT
 	    ";flow_logs_start:" STAT_START) == 0) {
 		free(have);
@@ -294,12 +291,7 @@ upgrade_schema(struct store *s, char **err)
 		{ "ingest_state", "newest_start", "INTEGER" },
 	};
 	size_t i;
-	int rc;
-
-	/* A rebuilt index sorts its whole content: in temporary files, not
-	 * in memory as the writer's own temporary tables are. */
-	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
-	rc = exec_sql(s->db, "BEGIN IMMEDIATE", err,
+	int rc = exec_sql(s->db, "BEGIN IMMEDIATE", err,
 	    "cannot upgrade the store's tables");
 
 	for (i = 0; rc == 0 && i < sizeof adds / sizeof adds[0]; i++) {
@@ -330,12 +322,10 @@ upgrade_schema(struct store *s, char **err)
 	if (rc == 0)
 		rc = write_planner_stats(s, err);
 	if (rc == 0)
-		rc = exec_sql(s->db, "COMMIT", err,
+		return exec_sql(s->db, "COMMIT", err,
 		    "cannot upgrade the store's tables");
-	else
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_exec(s->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
-	return rc;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 static int
@@ -488,12 +478,15 @@ store_open(struct store **out, const char *path, char **err)
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
+	/* Temporary tables in memory only after the schema: an upgrade that
+	 * rebuilds an index sorts its whole content, in temporary files. */
 	if (exec_sql(s->db, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;"
-	    "PRAGMA cache_size = -16384;"
-	    "PRAGMA temp_store = MEMORY;", err,
+	    "PRAGMA cache_size = -16384;", err,
 	    "cannot configure the store") < 0 ||
 	    create_schema(s, err) < 0 || check_schema_version(s, err) < 0 ||
+	    exec_sql(s->db, "PRAGMA temp_store = MEMORY", err,
+	    "cannot configure the store") < 0 ||
 	    prepare_statements(s, err) < 0) {
 		char *inner = *err;
 

@@ -44,7 +44,7 @@ function body(id, time, records, spread, gzip, rand) {
 	return gzip ? zlib.gzipSync(text, { level: 1 }) : Buffer.from(text);
 }
 
-let liveRand = prng(7);
+const liveRand = prng(7);
 
 // A delivery made now: { id, payload }.
 export function liveDelivery({ records, spread, gzip }) {
