@@ -4,6 +4,7 @@
 #include "store.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -236,9 +237,21 @@ upgrade_reject_index(struct store *s, char **err)
 	    "type = 'index' AND name = 'flow_logs_reject'");
 	int rc = 0;
 
-	if (sql == NULL || strstr(sql, "(" REJECT_INDEX_COLUMNS ")") == NULL)
+	/* An index in the old order: seconds of work on a big store. */
+	int old = sql != NULL && strstr(sql, "(" REJECT_INDEX_COLUMNS ")") ==
+	    NULL;
+	double t0 = now_monotonic();
+
+	if (old)	/* silence would look like a hang (the UI logs stderr) */
+		fprintf(stderr, "flowlens: upgrading the store %s: rebuilding "
+		    "its REJECT index in protocol order, once (about a second "
+		    "per million records)\n", s->path);
+	if (sql == NULL || old)
 		rc = exec_sql(s->db, "DROP INDEX IF EXISTS flow_logs_reject; "
 		    REJECT_INDEX_SQL, err, "cannot rebuild the REJECT index");
+	if (old && rc == 0)
+		fprintf(stderr, "flowlens: the REJECT index was rebuilt in "
+		    "%.1f s\n", now_monotonic() - t0);
 	free(sql);
 	return rc;
 }
