@@ -206,6 +206,7 @@ struct archiver {
 	int64_t                generation;
 	struct part           *parts;
 	int                    nparts;
+	struct pq_workspace   *pqws;	/* shared by the parts' writers */
 	uint32_t               token;		/* names of this seal cycle */
 	double                 oldest;		/* when the first row came */
 	double                 last_check, last_status;
@@ -318,6 +319,7 @@ open_part(struct archiver *a, char *account, char *region, int64_t hour,
 	po.codec = a->o.codec;
 	po.row_group_bytes = ROW_GROUP_BYTES;
 	po.created_by = a->created_by;
+	po.workspace = a->pqws;
 	if (make_dirs(p->dir, err) < 0 ||
 	    pq_open(&p->pq, p->temp, cols, ncols, &po, err) < 0) {
 		free_part(p);
@@ -1237,6 +1239,7 @@ free_archiver(struct archiver *a)
 {
 	abandon_parts(a);
 	free(a->parts);
+	pq_workspace_free(a->pqws);
 	sqlite3_finalize(a->read);
 	if (a->rdb)
 		sqlite3_close(a->rdb);
@@ -1266,6 +1269,7 @@ prepare(struct archiver **out, const char *db_path,
 	pthread_cond_init(&a->cv, NULL);
 	a->o = *o;
 	a->root = xstrdup(o->dir);
+	a->pqws = pq_workspace_new();
 	a->created_by = xasprintf("flowlens version %s (build %s)",
 	    FLOWLENS_VERSION, FLOWLENS_BUILD);
 	locked = take_lock(db_path, &a->lockfd, err);

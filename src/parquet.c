@@ -62,6 +62,21 @@ struct rowgroup_meta {
 	struct chunk_meta *chunks;
 };
 
+/* The encoder's working memory: see pq_workspace_new(). */
+struct pq_workspace {
+	struct sbuf             page, comp, levels;
+	uint32_t               *scratch;	/* def levels of a page */
+	size_t                  scratchcap;
+	uint32_t               *idx;		/* dictionary index per value */
+	size_t                  idxcap;
+	uint32_t               *slots;		/* hash slot -> entry + 1 */
+	uint32_t               *entry;		/* entry -> first value index */
+	ZSTD_CCtx              *zstd;
+	z_stream                gz;
+	int                     gz_ready;
+	int                     gz_level;	/* gz was made for this level */
+};
+
 struct pq_writer {
 	FILE                   *f;
 	char                   *path;
@@ -77,15 +92,8 @@ struct pq_writer {
 	struct rowgroup_meta   *rgs;
 	size_t                  nrg, caprg;
 	struct tc_writer        tc;
-	struct sbuf             page, comp, levels;
-	uint32_t               *scratch;	/* def levels of a page */
-	uint32_t               *idx;		/* dictionary index per value */
-	size_t                  idxcap;
-	uint32_t               *slots;		/* hash slot -> entry + 1 */
-	uint32_t               *entry;		/* entry -> first value index */
-	ZSTD_CCtx              *zstd;
-	z_stream                gz;
-	int                     gz_ready;
+	struct pq_workspace    *ws;		/* opt.workspace, or &own */
+	struct pq_workspace     own;
 	char                   *errbuf;
 };
 
@@ -192,6 +200,7 @@ pq_open(struct pq_writer **out, const char *path,
 	w->cols = cols;
 	w->ncols = ncols;
 	w->opt = *opt;
+	w->ws = opt->workspace ? opt->workspace : &w->own;
 	if (w->opt.row_group_rows <= 0)
 		w->opt.row_group_rows = 1048576;
 	if (w->opt.row_group_bytes == 0)
@@ -370,63 +379,76 @@ rle_hybrid(struct sbuf *out, const uint32_t *v, size_t n, int bw)
 
 /* -------------------------------------------------------- compression */
 
+/* A gzip stream at `level` in ws, reset for the next member: 0 or -1. */
+static int
+gzip_ready(struct pq_workspace *ws, int level)
+{
+	if (ws->gz_ready && ws->gz_level != level) {
+		deflateEnd(&ws->gz);
+		ws->gz_ready = 0;
+	}
+	if (ws->gz_ready)
+		return deflateReset(&ws->gz) == Z_OK ? 0 : -1;
+	/* windowBits 15 + 16: a gzip (RFC 1952) member. */
+	memset(&ws->gz, 0, sizeof ws->gz);
+	if (deflateInit2(&ws->gz, level, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	ws->gz_ready = 1;
+	ws->gz_level = level;
+	return 0;
+}
+
 static int
 compress_page(struct pq_writer *w, const struct sbuf *in, char **err)
 {
+	struct pq_workspace *ws = w->ws;
 	size_t cap, n = in->len;
 	const char *src = in->data ? in->data : "";
 
-	sbuf_reset(&w->comp);
+	sbuf_reset(&ws->comp);
 	switch (w->opt.codec) {
 	case PQ_NONE:
-		sbuf_append(&w->comp, src, n);
+		sbuf_append(&ws->comp, src, n);
 		return 0;
 	case PQ_ZSTD:
-		if (w->zstd == NULL)
-			w->zstd = ZSTD_createCCtx();
+		if (ws->zstd == NULL)
+			ws->zstd = ZSTD_createCCtx();
 		cap = ZSTD_compressBound(n);
-		sbuf_reserve(&w->comp, cap);
-		cap = ZSTD_compressCCtx(w->zstd, w->comp.data, cap, src, n,
+		sbuf_reserve(&ws->comp, cap);
+		cap = ZSTD_compressCCtx(ws->zstd, ws->comp.data, cap, src, n,
 		    w->opt.level ? w->opt.level : ZSTD_LEVEL_DEFAULT);
 		if (ZSTD_isError(cap)) {
 			*err = xasprintf("zstd: %s", ZSTD_getErrorName(cap));
 			return -1;
 		}
-		w->comp.len = cap;
+		ws->comp.len = cap;
 		return 0;
 	case PQ_SNAPPY:
 		cap = dyn_snappy.max_compressed_length(n);
-		sbuf_reserve(&w->comp, cap);
-		if (dyn_snappy.compress(src, n, w->comp.data, &cap) != SNAPPY_OK) {
+		sbuf_reserve(&ws->comp, cap);
+		if (dyn_snappy.compress(src, n, ws->comp.data, &cap) != SNAPPY_OK) {
 			*err = xasprintf("snappy compression failed");
 			return -1;
 		}
-		w->comp.len = cap;
+		ws->comp.len = cap;
 		return 0;
 	case PQ_GZIP:
-		if (!w->gz_ready) {
-			/* windowBits 15 + 16: a gzip (RFC 1952) member. */
-			if (deflateInit2(&w->gz, w->opt.level ? w->opt.level :
-			    6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-			    Z_OK) {
-				*err = xasprintf("gzip: cannot initialise");
-				return -1;
-			}
-			w->gz_ready = 1;
-		} else {
-			deflateReset(&w->gz);
+		if (gzip_ready(w->ws, w->opt.level ? w->opt.level : 6) < 0) {
+			*err = xasprintf("gzip: cannot initialise");
+			return -1;
 		}
-		cap = deflateBound(&w->gz, n) + 32;
-		sbuf_reserve(&w->comp, cap);
-		w->gz.next_in = (Bytef *)src;
-		w->gz.avail_in = (uInt)n;
-		w->gz.next_out = (Bytef *)w->comp.data;
-		w->gz.avail_out = (uInt)cap;
-		if (deflate(&w->gz, Z_FINISH) != Z_STREAM_END) {
+		cap = deflateBound(&ws->gz, n) + 32;
+		sbuf_reserve(&ws->comp, cap);
+		ws->gz.next_in = (Bytef *)src;
+		ws->gz.avail_in = (uInt)n;
+		ws->gz.next_out = (Bytef *)ws->comp.data;
+		ws->gz.avail_out = (uInt)cap;
+		if (deflate(&ws->gz, Z_FINISH) != Z_STREAM_END) {
 			*err = xasprintf("gzip compression failed");
 			return -1;
 		}
-		w->comp.len = cap - w->gz.avail_out;
+		ws->comp.len = cap - ws->gz.avail_out;
 		return 0;
 	}
 	*err = xasprintf("unknown codec %d", (int)w->opt.codec);
@@ -465,7 +487,7 @@ dup_bytes(const void *p, size_t n)
 }
 
 /* null_count, min and max over the buffered values of column col; when
- * it has a dictionary of `entries` (w->entry), strings are compared over
+ * it has a dictionary of `entries` (w->ws->entry), strings are compared over
  * the distinct values only. */
 static void
 chunk_stats(struct pq_writer *w, int col, size_t entries,
@@ -487,7 +509,7 @@ chunk_stats(struct pq_writer *w, int col, size_t entries,
 		maxl = minl;
 		for (i = 1; i < (entries ? entries : c->nonnull); i++) {
 			const unsigned char *p = str_at(c,
-			    entries ? w->entry[i] : i, &n);
+			    entries ? w->ws->entry[i] : i, &n);
 
 			if (bytes_cmp(p, n, min, minl) < 0) {
 				min = p;
@@ -575,13 +597,14 @@ hash_int(int64_t v)
 }
 
 /*
- * Try a dictionary for column col: fill w->idx and w->entry and return the
+ * Try a dictionary for column col: fill ws->idx and ws->entry and return the
  * number of entries, or 0 when PLAIN is better (too many or too large
  * entries, or no saving).  *dict_bytes gets the dictionary's PLAIN size.
  */
 static size_t
 build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 {
+	struct pq_workspace *ws = w->ws;
 	const struct colbuf *c = &w->cb[col];
 	enum pq_type t = w->cols[col].type;
 	size_t i, entries = 0, plain_bytes, bytes = 0, idx_bytes;
@@ -599,16 +622,16 @@ build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 	for (mask = 15; mask < HASH_SLOTS - 1 && mask < 2 * c->nonnull &&
 	    mask < 2 * most;)
 		mask = mask << 1 | 1;
-	if (w->slots == NULL) {
-		w->slots = xmalloc(HASH_SLOTS * sizeof *w->slots);
-		w->entry = xmalloc((DICT_MAX_ENTRIES + 1) *
-		    sizeof *w->entry);
+	if (ws->slots == NULL) {
+		ws->slots = xmalloc(HASH_SLOTS * sizeof *ws->slots);
+		ws->entry = xmalloc((DICT_MAX_ENTRIES + 1) *
+		    sizeof *ws->entry);
 	}
-	if (w->idxcap < c->nonnull) {
-		w->idxcap = c->nonnull;
-		w->idx = xrealloc(w->idx, w->idxcap * sizeof *w->idx);
+	if (ws->idxcap < c->nonnull) {
+		ws->idxcap = c->nonnull;
+		ws->idx = xrealloc(ws->idx, ws->idxcap * sizeof *ws->idx);
 	}
-	memset(w->slots, 0, (mask + 1) * sizeof *w->slots);
+	memset(ws->slots, 0, (mask + 1) * sizeof *ws->slots);
 	for (i = 0; i < c->nonnull; i++) {
 		const unsigned char *p = NULL;
 		size_t n = 0;
@@ -622,30 +645,30 @@ build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 			h = hash_int(c->ints[i]);
 		}
 		for (s = (uint32_t)h & mask;; s = (s + 1) & mask) {
-			uint32_t e = w->slots[s];
+			uint32_t e = ws->slots[s];
 
 			if (e == 0) {
 				if (entries == most)
 					return 0;
-				w->entry[entries] = (uint32_t)i;
-				w->slots[s] = (uint32_t)++entries;
+				ws->entry[entries] = (uint32_t)i;
+				ws->slots[s] = (uint32_t)++entries;
 				bytes += t == PQ_STRING ? n + 4 : vsize;
 				if (bytes > DICT_MAX_BYTES)
 					return 0;
-				w->idx[i] = (uint32_t)(entries - 1);
+				ws->idx[i] = (uint32_t)(entries - 1);
 				break;
 			}
 			if (t == PQ_STRING) {
 				size_t en;
 				const unsigned char *ep = str_at(c,
-				    w->entry[e - 1], &en);
+				    ws->entry[e - 1], &en);
 
 				if (en == n && memcmp(ep, p, n) == 0) {
-					w->idx[i] = e - 1;
+					ws->idx[i] = e - 1;
 					break;
 				}
-			} else if (c->ints[w->entry[e - 1]] == c->ints[i]) {
-				w->idx[i] = e - 1;
+			} else if (c->ints[ws->entry[e - 1]] == c->ints[i]) {
+				ws->idx[i] = e - 1;
 				break;
 			}
 		}
@@ -659,21 +682,22 @@ build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 	return entries;
 }
 
-/* Write one page (header, then the compressed payload in w->page). */
+/* Write one page (header, then the compressed payload in w->ws->page). */
 static int
 write_page(struct pq_writer *w, struct chunk_meta *m, int type,
     int32_t num_values, int encoding, char **err)
 {
-	if (compress_page(w, &w->page, err) < 0)
+	struct pq_workspace *ws = w->ws;
+	if (compress_page(w, &ws->page, err) < 0)
 		return -1;
-	if (w->page.len > INT32_MAX || w->comp.len > INT32_MAX) {
+	if (ws->page.len > INT32_MAX || ws->comp.len > INT32_MAX) {
 		*err = xasprintf("page too large");
 		return -1;
 	}
 	tc_reset(&w->tc);
 	tc_i32(&w->tc, 1, type);
-	tc_i32(&w->tc, 2, (int32_t)w->page.len);
-	tc_i32(&w->tc, 3, (int32_t)w->comp.len);
+	tc_i32(&w->tc, 2, (int32_t)ws->page.len);
+	tc_i32(&w->tc, 3, (int32_t)ws->comp.len);
 	if (type == PAGE_DATA) {
 		tc_struct_begin(&w->tc, 5);
 		tc_i32(&w->tc, 1, num_values);
@@ -688,10 +712,10 @@ write_page(struct pq_writer *w, struct chunk_meta *m, int type,
 		tc_struct_end(&w->tc);
 	}
 	tc_stop(&w->tc);
-	m->usize += (int64_t)(w->tc.out.len + w->page.len);
-	m->csize += (int64_t)(w->tc.out.len + w->comp.len);
+	m->usize += (int64_t)(w->tc.out.len + ws->page.len);
+	m->csize += (int64_t)(w->tc.out.len + ws->comp.len);
 	if (write_bytes(w, w->tc.out.data, w->tc.out.len, err) < 0 ||
-	    write_bytes(w, w->comp.data, w->comp.len, err) < 0)
+	    write_bytes(w, ws->comp.data, ws->comp.len, err) < 0)
 		return -1;
 	return 0;
 }
@@ -700,20 +724,21 @@ static int
 write_dictionary_page(struct pq_writer *w, int col, size_t entries,
     struct chunk_meta *m, char **err)
 {
+	struct pq_workspace *ws = w->ws;
 	const struct colbuf *c = &w->cb[col];
 	enum pq_type t = w->cols[col].type;
 	unsigned char b[8];
 	size_t e, n;
 
-	sbuf_reset(&w->page);
+	sbuf_reset(&ws->page);
 	for (e = 0; e < entries; e++) {
 		if (t == PQ_STRING) {
-			const unsigned char *p = str_at(c, w->entry[e], &n);
+			const unsigned char *p = str_at(c, ws->entry[e], &n);
 
-			sbuf_append(&w->page, p - 4, n + 4);
+			sbuf_append(&ws->page, p - 4, n + 4);
 		} else {
-			n = int_plain(t, c->ints[w->entry[e]], b);
-			sbuf_append(&w->page, b, n);
+			n = int_plain(t, c->ints[ws->entry[e]], b);
+			sbuf_append(&ws->page, b, n);
 		}
 	}
 	m->dict_off = w->offset;
@@ -742,45 +767,46 @@ static void
 build_data_page(struct pq_writer *w, int col, int64_t r0, int64_t r1,
     size_t v0, size_t v1, int bw)
 {
+	struct pq_workspace *ws = w->ws;
 	const struct colbuf *c = &w->cb[col];
 	enum pq_type t = w->cols[col].type;
 	unsigned char b[8];
 	int64_t r;
 	size_t i;
 
-	sbuf_reset(&w->levels);
+	sbuf_reset(&ws->levels);
 	if (r1 - r0 >= 8 && (v0 == v1 || v1 - v0 == (size_t)(r1 - r0))) {
 		/* All NULL or none: the one RLE run rle_hybrid() would
 		 * find, without expanding the bits first. */
-		rle_run(&w->levels, (uint32_t)(r1 - r0), v0 != v1, 1);
+		rle_run(&ws->levels, (uint32_t)(r1 - r0), v0 != v1, 1);
 	} else {
 		for (r = r0; r < r1; r++)
-			w->scratch[r - r0] = (c->defs[r >> 3] >> (r & 7)) & 1;
-		rle_hybrid(&w->levels, w->scratch, (size_t)(r1 - r0), 1);
+			ws->scratch[r - r0] = (c->defs[r >> 3] >> (r & 7)) & 1;
+		rle_hybrid(&ws->levels, ws->scratch, (size_t)(r1 - r0), 1);
 	}
-	sbuf_reset(&w->page);
-	put_le32(b, (uint32_t)w->levels.len);
-	sbuf_append(&w->page, b, 4);
-	sbuf_append(&w->page, w->levels.data, w->levels.len);
+	sbuf_reset(&ws->page);
+	put_le32(b, (uint32_t)ws->levels.len);
+	sbuf_append(&ws->page, b, 4);
+	sbuf_append(&ws->page, ws->levels.data, ws->levels.len);
 	if (v0 == v1)
 		return;
 	if (bw) {
-		sbuf_appendc(&w->page, (char)bw);
-		rle_hybrid(&w->page, w->idx + v0, v1 - v0, bw);
+		sbuf_appendc(&ws->page, (char)bw);
+		rle_hybrid(&ws->page, ws->idx + v0, v1 - v0, bw);
 	} else if (t == PQ_STRING) {
 		size_t end = v1 < c->nonnull ? c->offs[v1] : c->plain.len;
 
-		sbuf_append(&w->page, c->plain.data + c->offs[v0],
+		sbuf_append(&ws->page, c->plain.data + c->offs[v0],
 		    end - c->offs[v0]);
 	} else {
-		sbuf_reserve(&w->page, (v1 - v0) * 8);
+		sbuf_reserve(&ws->page, (v1 - v0) * 8);
 		for (i = v0; i < v1; i++) {
 			size_t n = int_plain(t, c->ints[i], b);
 
-			memcpy(w->page.data + w->page.len, b, n);
-			w->page.len += n;
+			memcpy(ws->page.data + ws->page.len, b, n);
+			ws->page.len += n;
 		}
-		w->page.data[w->page.len] = '\0';
+		ws->page.data[ws->page.len] = '\0';
 	}
 }
 
@@ -828,6 +854,39 @@ write_chunk(struct pq_writer *w, int col, struct chunk_meta *m, char **err)
 	return 0;
 }
 
+/* Free what ws holds; it can be used again (everything is remade). */
+static void
+workspace_release(struct pq_workspace *ws)
+{
+	sbuf_free(&ws->page);
+	sbuf_free(&ws->comp);
+	sbuf_free(&ws->levels);
+	free(ws->scratch);
+	free(ws->idx);
+	free(ws->slots);
+	free(ws->entry);
+	if (ws->zstd)
+		ZSTD_freeCCtx(ws->zstd);
+	if (ws->gz_ready)
+		deflateEnd(&ws->gz);
+	memset(ws, 0, sizeof *ws);
+}
+
+struct pq_workspace *
+pq_workspace_new(void)
+{
+	return xcalloc(1, sizeof(struct pq_workspace));
+}
+
+void
+pq_workspace_free(struct pq_workspace *ws)
+{
+	if (ws == NULL)
+		return;
+	workspace_release(ws);
+	free(ws);
+}
+
 static void
 reset_buffers(struct pq_writer *w)
 {
@@ -848,32 +907,19 @@ reset_buffers(struct pq_writer *w)
 		c->cap = c->nonnull = 0;
 		sbuf_free(&c->plain);
 	}
-	free(w->scratch);
-	free(w->idx);
-	w->scratch = NULL;
-	w->idx = NULL;
-	w->idxcap = 0;
 	w->rows = 0;
 	w->buffered = 0;
-	/* The encoder's working memory too (page buffers, dictionary hash,
-	 * the ZSTD context: several MB a writer), made again for the next
-	 * group: the archiver keeps a writer open per hour partition. */
-	sbuf_free(&w->page);
-	sbuf_free(&w->comp);
-	sbuf_free(&w->levels);
-	free(w->slots);
-	free(w->entry);
-	w->slots = NULL;
-	w->entry = NULL;
-	if (w->zstd) {
-		ZSTD_freeCCtx(w->zstd);
-		w->zstd = NULL;
-	}
+	/* A writer's own workspace goes too (page buffers, dictionary hash,
+	 * the ZSTD context: several MB), made again for its next group; a
+	 * shared one stays for the next writer's flush (pq_workspace_new). */
+	if (w->ws == &w->own)
+		workspace_release(&w->own);
 }
 
 static int
 flush_row_group(struct pq_writer *w, char **err)
 {
+	struct pq_workspace *ws = w->ws;
 	struct rowgroup_meta *rg;
 	int i;
 
@@ -888,8 +934,11 @@ flush_row_group(struct pq_writer *w, char **err)
 	rg->rows = w->rows;
 	rg->file_offset = w->offset;
 	rg->chunks = xcalloc((size_t)w->ncols, sizeof *rg->chunks);
-	w->scratch = xrealloc(w->scratch, (size_t)w->rows *
-	    sizeof *w->scratch);
+	if (ws->scratchcap < (size_t)w->rows) {
+		ws->scratchcap = (size_t)w->rows;
+		ws->scratch = xrealloc(ws->scratch,
+		    ws->scratchcap * sizeof *ws->scratch);
+	}
 	for (i = 0; i < w->ncols; i++) {
 		if (write_chunk(w, i, &rg->chunks[i], err) < 0)
 			return -1;
@@ -1087,17 +1136,7 @@ free_writer(struct pq_writer *w)
 	}
 	free(w->cb);
 	tc_free(&w->tc);
-	sbuf_free(&w->page);
-	sbuf_free(&w->comp);
-	sbuf_free(&w->levels);
-	free(w->scratch);
-	free(w->idx);
-	free(w->slots);
-	free(w->entry);
-	if (w->zstd)
-		ZSTD_freeCCtx(w->zstd);
-	if (w->gz_ready)
-		deflateEnd(&w->gz);
+	workspace_release(&w->own);
 	free(w->path);
 	free(w);
 }

@@ -41,9 +41,25 @@ struct pq_options {
 	size_t        row_group_bytes;	/* buffered bytes; 0: 128 MB */
 	size_t        page_bytes;	/* encoded bytes per page; 0: 1 MB */
 	const char   *created_by;	/* "app version X (build Y)" */
+	struct pq_workspace *workspace;	/* shared, see pq_workspace_new();
+					 * NULL: the writer's own */
 };
 
 struct pq_writer;
+
+/*
+ * The encoder's working memory - page and compression buffers, the
+ * dictionary hash, the ZSTD or zlib state - is used only while a row group
+ * is written out.  A writer's own is freed after each row group, so that
+ * many open writers hold none.  Writers whose row groups one thread writes
+ * (the archiver's, one per partition) can share one workspace instead: it
+ * stays allocated, about 5 MB, so no flush allocates and faults in that
+ * memory again.  It must outlive its writers and be used by one thread at
+ * a time.
+ */
+struct pq_workspace;
+struct pq_workspace *pq_workspace_new(void);
+void pq_workspace_free(struct pq_workspace *ws);
 
 /* "zstd", "gzip", "snappy", "none" -> codec; -1 if unknown. */
 int pq_codec_parse(const char *name);

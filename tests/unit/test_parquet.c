@@ -234,6 +234,97 @@ test_string_dictionary_file(void)
 	check_file(path, body, sizeof body, footer, sizeof footer);
 }
 
+/*
+ * Write two files row by row, interleaved, with small row groups so that
+ * their flushes alternate; with ws, both writers share it.  Values: an
+ * INT64 that grows, a string column with few distinct values (a
+ * dictionary) and one with many (PLAIN), and NULLs in every column.
+ */
+static void
+write_pair(const char *pa, const char *pb, const struct pq_options *oa,
+    const struct pq_options *ob, struct pq_workspace *ws)
+{
+	static const struct pq_column cols[] = {
+		{ "n", PQ_INT64 }, { "kind", PQ_STRING }, { "id", PQ_STRING },
+	};
+	struct pq_options o[2] = { *oa, *ob };
+	struct pq_writer *w[2];
+	char *err = NULL, id[32];
+	int i, k;
+
+	o[0].workspace = o[1].workspace = ws;
+	o[0].row_group_rows = 300;
+	o[1].row_group_rows = 170;
+	CHECK(pq_open(&w[0], pa, cols, 3, &o[0], &err) == 0);
+	CHECK(pq_open(&w[1], pb, cols, 3, &o[1], &err) == 0);
+	for (i = 0; i < 2000; i++) {
+		for (k = 0; k < 2; k++) {
+			if (i % 7 != 3)
+				pq_put_int(w[k], 0, (int64_t)i * (k + 3));
+			if (i % 11 != 5)
+				pq_put_str(w[k], 1, i % 3 ? "ACCEPT" :
+				    "REJECT", 6);
+			snprintf(id, sizeof id, "eni-%08x", i * 2654435761u);
+			if (i % 13 != 0)
+				pq_put_str(w[k], 2, id, strlen(id));
+			CHECK(pq_end_row(w[k], &err) == 0);
+		}
+	}
+	CHECK(pq_close(w[0], NULL, &err) == 0);
+	CHECK(pq_close(w[1], NULL, &err) == 0);
+}
+
+static int
+same_file(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	int ca, same = fa != NULL && fb != NULL;
+
+	while (same) {
+		ca = getc(fa);
+		same = ca == getc(fb);	/* both EOF at the same byte, too */
+		if (ca == EOF)
+			break;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+/* Writers sharing a workspace write exactly the bytes of writers with
+ * their own, for every codec, and when the two use different levels. */
+static void
+test_shared_workspace_same_bytes(void)
+{
+	static const struct { enum pq_codec c; int la, lb; } cases[] = {
+		{ PQ_NONE, 0, 0 }, { PQ_ZSTD, 0, 0 }, { PQ_ZSTD, 1, 7 },
+		{ PQ_GZIP, 0, 0 }, { PQ_GZIP, 1, 9 },
+	};
+	char p[4][64];
+	size_t i, k;
+
+	for (k = 0; k < 4; k++)
+		snprintf(p[k], sizeof p[k], "/tmp/flowlens-pqws-%d-%zu.parquet",
+		    (int)getpid(), k);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct pq_options oa = { .codec = cases[i].c,
+		    .level = cases[i].la, .created_by = "t" };
+		struct pq_options ob = oa;
+		struct pq_workspace *ws = pq_workspace_new();
+
+		ob.level = cases[i].lb;
+		write_pair(p[0], p[1], &oa, &ob, NULL);
+		write_pair(p[2], p[3], &oa, &ob, ws);
+		CHECK(same_file(p[0], p[2]));
+		CHECK(same_file(p[1], p[3]));
+		pq_workspace_free(ws);
+	}
+	for (k = 0; k < 4; k++)
+		unlink(p[k]);
+}
+
 static void
 test_codec_names(void)
 {
@@ -247,4 +338,5 @@ test_codec_names(void)
 
 UNIT_MAIN(UNIT_CASE(test_thrift_primitives), UNIT_CASE(test_thrift_nesting),
     UNIT_CASE(test_int32_plain_file), UNIT_CASE(test_string_dictionary_file),
+    UNIT_CASE(test_shared_workspace_same_bytes),
     UNIT_CASE(test_codec_names))
