@@ -63,15 +63,21 @@ more(struct framer *f)
 	return 1;
 }
 
+/*
+ * Move past the next n bytes, which hold `newlines` line ends; -1: count
+ * them (a JSON unit may span lines).  A text line knows it has one, and
+ * counting its bytes one by one took a fifth of the parsing thread.
+ */
 static void
-consume(struct framer *f, size_t n)
+consume(struct framer *f, size_t n, int64_t newlines)
 {
-	const char *p = f->buf + f->start;
-	size_t i;
+	const char *p = f->buf + f->start, *end = p + n;
 
-	for (i = 0; i < n; i++)
-		if (p[i] == '\n')
-			f->line++;
+	if (newlines < 0)
+		for (newlines = 0; (p = memchr(p, '\n', (size_t)(end - p)));
+		    p++)
+			newlines++;
+	f->line += newlines;
 	f->start += n;
 	f->offset += (int64_t)n;
 }
@@ -288,12 +294,12 @@ json_unit(struct framer *f, size_t lead)
 	return trailing_blank(f, lead + e.position);
 }
 
+/* One line of text; *nl: whether it ended with a newline. */
 static size_t
-text_unit(struct framer *f)
+text_unit(struct framer *f, int *nl)
 {
 	struct unit_loc loc;
-	int nl;
-	size_t len = find_line(f, &nl);
+	size_t len = find_line(f, nl);
 
 	memset(&loc, 0, sizeof loc);
 	loc.line = f->line + 1;
@@ -301,7 +307,7 @@ text_unit(struct framer *f)
 	loc.raw = f->buf + f->start;
 	loc.raw_len = len;
 	f->sink->line(f->sink->ctx, loc.raw, len, &loc);
-	return len + (nl ? 1 : 0);
+	return len + (*nl ? 1 : 0);
 }
 
 /* Offset of the first byte of the current line that is not blank, if '{'. */
@@ -335,12 +341,13 @@ frame(struct framer *f, char **err)
 
 	for (;;) {
 		size_t lead, used;
+		int nl = -1;	/* a JSON unit's newlines are counted */
 
 		if (f->start == f->end && !more(f))
 			break;
 		used = json_lead(f, &lead) ? json_unit(f, lead) :
-		    text_unit(f);
-		consume(f, used);
+		    text_unit(f, &nl);
+		consume(f, used, nl);
 		if (f->sink->unit_end(f->sink->ctx, f->offset, f->line))
 			break;
 	}
