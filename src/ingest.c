@@ -160,8 +160,7 @@ on_line(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
 	if (parse_line(active_format(sc), line, len, &sc->rec, reason,
 	    sizeof reason) == 0) {
 		batch_add_record(sc->batch, &sc->rec);
-		atomic_fetch_add_explicit(&sc->ing->parsed, 1,
-		    memory_order_relaxed);
+		sc->uncounted++;
 		return;
 	}
 	location_text(sc, loc, where, sizeof where);
@@ -229,6 +228,22 @@ source_flush(struct source_ctx *sc)
 	return flush_batch(sc, sc->last_offset, sc->last_line, 0);
 }
 
+/*
+ * Add what the source read and parsed since the last call to the run's
+ * totals.  They are shared with the progress display, and atomic: once
+ * every 64 units, not twice a line.
+ */
+static void
+count_progress(struct source_ctx *sc)
+{
+	atomic_fetch_add_explicit(&sc->ing->bytes,
+	    sc->last_offset - sc->counted_offset, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sc->ing->parsed, sc->uncounted,
+	    memory_order_relaxed);
+	sc->counted_offset = sc->last_offset;
+	sc->uncounted = 0;
+}
+
 static int
 on_unit_end(void *ctx, int64_t offset, int64_t line)
 {
@@ -247,12 +262,12 @@ on_unit_end(void *ctx, int64_t offset, int64_t line)
 	if (sc->discard)
 		return 1;
 
-	atomic_fetch_add_explicit(&ing->bytes, offset - sc->last_offset,
-	    memory_order_relaxed);
 	sc->last_offset = offset;
 	sc->last_line = line;
-	if (tick)
+	if (tick) {
 		now = now_monotonic();
+		count_progress(sc);
+	}
 	if (b->nrecords >= max_records || batch_bytes(b) >= max_bytes ||
 	    (tick && (b->nrecords || b->nerrors) &&
 	    now - sc->batch_started > max_age)) {
@@ -280,11 +295,19 @@ source_begin(struct source_ctx *sc, struct ingest *ing, const char *label,
 	sc->batch_started = now_monotonic();
 }
 
+void
+source_resume(struct source_ctx *sc, int64_t offset, int64_t line)
+{
+	sc->last_offset = sc->counted_offset = offset;
+	sc->last_line = line;
+}
+
 int
 source_end(struct source_ctx *sc)
 {
 	int rc = flush_batch(sc, sc->last_offset, sc->last_line, 1);
 
+	count_progress(sc);
 	writer_release(sc->ing->writer, sc->batch);
 	sc->batch = NULL;
 	if (sc->have_header)
@@ -469,8 +492,7 @@ ingest_fd(struct ingest *ing, int fd, const char *label, const char *display,
 		return 0;
 	}
 	source_begin(&sc, ing, label, display, origin);
-	sc.last_offset = offset;
-	sc.last_line = line;
+	source_resume(&sc, offset, line);
 	if (idx >= 0 && rows[idx].cursor) {
 		char *ferr = NULL;
 

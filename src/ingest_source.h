@@ -51,6 +51,9 @@ struct source_ctx {
 	int64_t              raw_size_at_end;	/* set when the input ended */
 	int64_t              last_offset;	/* resume point after the last */
 	int64_t              last_line;		/* complete unit */
+	int64_t              counted_offset;	/* input bytes in the run's
+						 * totals, and records parsed */
+	int64_t              uncounted;		/* but not yet in them */
 	/*
 	 * Live sources: the checkpoint text (JSON, owned by the source) that
 	 * each flushed batch carries to ingest_state.cursor, and a callback
@@ -98,6 +101,13 @@ struct source_kind {
  */
 void source_begin(struct source_ctx *sc, struct ingest *ing,
     const char *label, const char *display, int64_t origin);
+
+/*
+ * Right after source_begin(), for input resumed at a checkpoint: the first
+ * `offset` bytes and `line` lines are stored already (and not counted as
+ * read in this run).
+ */
+void source_resume(struct source_ctx *sc, int64_t offset, int64_t line);
 
 /*
  * Hand the batch being filled to the writer now, with the checkpoint

@@ -175,8 +175,7 @@ read_object(struct s3src *s, const struct s3_object *o)
 	json_decref(cj);
 	source_begin(&sc, s->ing, label, label, row->id);
 	sc.cursor = cursor;
-	sc.last_offset = row->offset;
-	sc.last_line = row->line;
+	source_resume(&sc, row->offset, row->line);
 	if (row->offset > 0) {
 		rc = decoded_rest(&sc, &resp, row->offset, &rest, &err);
 		if (rc == 0)
