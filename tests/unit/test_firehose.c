@@ -5,10 +5,12 @@
  */
 #include "unit.h"
 
+#include <stdint.h>
 #include <zlib.h>
 
 #include "firehose.h"
 #include "firehose_body.h"
+#include "util.h"
 
 static long
 b64(const char *in, unsigned char *out, size_t *bad)
@@ -187,6 +189,65 @@ test_body_gzip_and_size(void)
 	free(err);
 }
 
+/* Append text compressed as one gzip member to out (cap bytes). */
+static size_t
+gzip_member(const char *text, size_t len, unsigned char *out, size_t cap)
+{
+	z_stream z;
+	size_t n;
+
+	memset(&z, 0, sizeof z);
+	CHECK(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) ==
+	    Z_OK);
+	z.next_in = (unsigned char *)(uintptr_t)text;
+	z.avail_in = (unsigned)len;
+	z.next_out = out;
+	z.avail_out = (unsigned)cap;
+	CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+	n = cap - z.avail_out;
+	deflateEnd(&z);
+	return n;
+}
+
+/*
+ * Bodies larger than one read, in one gzip member (the buffer is sized from
+ * the trailer) and in two, where the last member's trailer gives only a
+ * part of the size: every record arrives either way.
+ */
+static void
+test_body_gzip_large(void)
+{
+	struct sbuf json = { 0 };
+	struct firehose_body b;
+	size_t cap = 1 << 20, n, half, i;
+	unsigned char *gz = malloc(cap);
+	char *err = NULL;
+
+	sbuf_appends(&json, "{\"requestId\":\"big\",\"timestamp\":3,"
+	    "\"records\":[");
+	for (i = 0; i < 8000; i++)
+		sbuf_appends(&json, i ? ",{\"data\":\"aGVsbG8gd29ybGQ=\"}" :
+		    "{\"data\":\"aGVsbG8gd29ybGQ=\"}");
+	sbuf_appends(&json, "]}");
+	CHECK(json.len > 150000);
+	n = gzip_member(json.data, json.len, gz, cap);
+	CHECK_INT(firehose_body_parse(gz, n, 1, 1 << 24, &b, &err),
+	    FIREHOSE_BODY_OK);
+	CHECK_INT(b.nrecords, 8000);
+	firehose_body_free(&b);
+	half = json.len - 100;
+	n = gzip_member(json.data, half, gz, cap);
+	n += gzip_member(json.data + half, json.len - half, gz + n, cap - n);
+	CHECK_INT(firehose_body_parse(gz, n, 1, 1 << 24, &b, &err),
+	    FIREHOSE_BODY_OK);
+	CHECK_INT(b.nrecords, 8000);
+	CHECK(b.nrecords == 8000 && b.records[7999].len == 11);
+	firehose_body_free(&b);
+	free(err);
+	free(gz);
+	sbuf_free(&json);
+}
+
 static void
 test_spec(void)
 {
@@ -229,6 +290,6 @@ UNIT_MAIN(
     UNIT_CASE(test_base64),
     UNIT_CASE(test_body_ok),
     UNIT_CASE(test_body_errors),
-    UNIT_CASE(test_body_gzip_and_size),
+    UNIT_CASE(test_body_gzip_and_size), UNIT_CASE(test_body_gzip_large),
     UNIT_CASE(test_spec)
 )
