@@ -105,8 +105,8 @@ gunzip_body(const void *raw, size_t len, size_t max, struct sbuf *json,
 		size_t isize = (size_t)t[0] | (size_t)t[1] << 8 |
 		    (size_t)t[2] << 16 | (size_t)t[3] << 24;
 
-		if (isize <= max && isize / 1032 <= len)	/* deflate's
-							 * best ratio */
+		/* 1032:1 is the most deflate can compress. */
+		if (isize <= max && isize / 1032 <= len)
 			sbuf_reserve(json, isize + 1);
 	}
 	for (;;) {

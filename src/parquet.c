@@ -434,7 +434,7 @@ compress_page(struct pq_writer *w, const struct sbuf *in, char **err)
 		ws->comp.len = cap;
 		return 0;
 	case PQ_GZIP:
-		if (gzip_ready(w->ws, w->opt.level ? w->opt.level : 6) < 0) {
+		if (gzip_ready(ws, w->opt.level ? w->opt.level : 6) < 0) {
 			*err = xasprintf("gzip: cannot initialise");
 			return -1;
 		}
@@ -487,7 +487,7 @@ dup_bytes(const void *p, size_t n)
 }
 
 /* null_count, min and max over the buffered values of column col; when
- * it has a dictionary of `entries` (w->ws->entry), strings are compared over
+ * it has a dictionary of `entries` (ws->entry), strings are compared over
  * the distinct values only. */
 static void
 chunk_stats(struct pq_writer *w, int col, size_t entries,
@@ -682,12 +682,13 @@ build_dictionary(struct pq_writer *w, int col, size_t *dict_bytes)
 	return entries;
 }
 
-/* Write one page (header, then the compressed payload in w->ws->page). */
+/* Write one page (header, then the compressed payload in ws->page). */
 static int
 write_page(struct pq_writer *w, struct chunk_meta *m, int type,
     int32_t num_values, int encoding, char **err)
 {
 	struct pq_workspace *ws = w->ws;
+
 	if (compress_page(w, &ws->page, err) < 0)
 		return -1;
 	if (ws->page.len > INT32_MAX || ws->comp.len > INT32_MAX) {

@@ -235,11 +235,9 @@ upgrade_reject_index(struct store *s, char **err)
 {
 	char *sql = query_text(s->db, "SELECT sql FROM sqlite_schema WHERE "
 	    "type = 'index' AND name = 'flow_logs_reject'");
-	int rc = 0;
-
 	/* An index in the old order: seconds of work on a big store. */
 	int old = sql != NULL && strstr(sql, "(" REJECT_INDEX_COLUMNS ")") ==
-	    NULL;
+	    NULL, rc = 0;
 	double t0 = now_monotonic();
 
 	if (old)	/* silence would look like a hang (the UI logs stderr) */
