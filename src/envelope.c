@@ -294,7 +294,11 @@ json_unit(struct framer *f, size_t lead)
 	return trailing_blank(f, lead + e.position);
 }
 
-/* One line of text; *nl: whether it ended with a newline. */
+/* text_unit(): the sink left the input's unterminated last line unread. */
+#define LINE_HELD ((size_t)-1)
+
+/* One line of text; *nl: whether it ended with a newline.  Returns the
+ * bytes it used, or LINE_HELD (see envelope_sink.tail). */
 static size_t
 text_unit(struct framer *f, int *nl)
 {
@@ -306,7 +310,13 @@ text_unit(struct framer *f, int *nl)
 	loc.kind = ENVELOPE_TEXT;
 	loc.raw = f->buf + f->start;
 	loc.raw_len = len;
-	f->sink->line(f->sink->ctx, loc.raw, len, &loc);
+	/* No newline and not cut at the size limit: the input ended. */
+	if (!*nl && len <= ENVELOPE_MAX_OBJECT && f->sink->tail != NULL) {
+		if (!f->sink->tail(f->sink->ctx, loc.raw, len, &loc))
+			return LINE_HELD;
+	} else {
+		f->sink->line(f->sink->ctx, loc.raw, len, &loc);
+	}
 	return len + (*nl ? 1 : 0);
 }
 
@@ -347,6 +357,8 @@ frame(struct framer *f, char **err)
 			break;
 		used = json_lead(f, &lead) ? json_unit(f, lead) :
 		    text_unit(f, &nl);
+		if (used == LINE_HELD)
+			break;
 		consume(f, used, nl);
 		if (f->sink->unit_end(f->sink->ctx, f->offset, f->line))
 			break;

@@ -53,6 +53,15 @@ struct envelope_sink {
 	 * non-zero to stop reading (e.g. on Ctrl-C).
 	 */
 	int  (*unit_end)(void *ctx, int64_t offset, int64_t line);
+	/*
+	 * Optional (NULL: such a line goes to line()).  The input's last
+	 * line when it has no newline - a file may still be being written.
+	 * Return 1 if the sink took it (as line() would), 0 to leave it
+	 * unread: reading ends before it, no unit_end() is called for it,
+	 * so a checkpoint stays at its first byte.
+	 */
+	int  (*tail)(void *ctx, const char *line, size_t len,
+	    const struct unit_loc *loc);
 };
 
 /* Reads decoded bytes: like input_read(). */

@@ -169,6 +169,34 @@ on_line(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
 	    loc->kind == ENVELOPE_FIREHOSE ? loc->raw_len : len);
 }
 
+/*
+ * envelope_sink.tail of a regular file: its last line has no newline, so
+ * the file may still be being written.  A whole record (or a blank or
+ * header line) is taken as on_line() would; anything else is left unread
+ * - the checkpoint stays at its first byte and the next run reads it whole
+ * once the file has grown - rather than stored as half a line now and the
+ * rest as a second error later, the record lost.
+ */
+static int
+on_tail(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
+{
+	struct source_ctx *sc = ctx;
+	char reason[512], where[512];
+	size_t n = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+
+	if (!sc->discard && !parse_is_blank(line, n) &&
+	    !format_is_header(line, n) && parse_line(active_format(sc), line,
+	    n, &sc->rec, reason, sizeof reason) != 0) {
+		location_text(sc, loc, where, sizeof where);
+		fprintf(stderr, "flowlens: %s: the last line has no newline and "
+		    "is not a whole record (%s); left unread: the next run "
+		    "reads it again once the file has grown\n", where, reason);
+		return 0;
+	}
+	on_line(ctx, line, len, loc);
+	return 1;
+}
+
 static void
 on_reject(void *ctx, const struct unit_loc *loc, const char *reason,
     const char *raw, size_t raw_len)
@@ -290,7 +318,7 @@ source_begin(struct source_ctx *sc, struct ingest *ing, const char *label,
 	sc->display = display;
 	sc->origin = origin;
 	sc->sink = (struct envelope_sink){ sc, on_line, on_reject, on_skip,
-	    on_unit_end };
+	    on_unit_end, NULL };
 	sc->batch = writer_batch(ing->writer);
 	sc->batch_started = now_monotonic();
 }
@@ -512,6 +540,10 @@ ingest_fd(struct ingest *ing, int fd, const char *label, const char *display,
 		tail.path = label;
 		tail.fd = fd;
 		follow = follow && resumable && input_gzip_levels(in) == 0;
+		/* A plain file can still be being written; a gzip file that
+		 * ends inside a line is damaged, and reported as such. */
+		if (resumable && input_gzip_levels(in) == 0)
+			sc.sink.tail = on_tail;
 		if (envelope_run(follow ? read_tail : read_input,
 		    follow ? (void *)&tail : (void *)in, offset, line, &sc.sink,
 		    &err) < 0 && !tail.stopped)

@@ -65,7 +65,7 @@ static char *
 decode(const void *data, size_t len, int *rc, int64_t *end_offset)
 {
 	struct envelope_sink sink = { NULL, on_line, on_reject, on_skip,
-	    on_unit_end };
+	    on_unit_end, NULL };
 	struct seen s = { { 0 }, 0, 1 };
 	char *err = NULL;
 
@@ -77,6 +77,40 @@ decode(const void *data, size_t len, int *rc, int64_t *end_offset)
 	CHECK(s.offsets_ok);
 	if (end_offset)
 		*end_offset = s.last_offset;
+	if (s.log.data == NULL)
+		sbuf_appends(&s.log, "");
+	return s.log.data;
+}
+
+/* envelope_sink.tail: takes a last line only if it ends in "OK". */
+static int
+on_tail(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
+{
+	struct seen *s = ctx;
+
+	if (len < 2 || memcmp(line + len - 2, "OK", 2) != 0) {
+		sbuf_printf(&s->log, "H%lld:%.*s|", (long long)loc->line,
+		    (int)len, line);
+		return 0;
+	}
+	on_line(ctx, line, len, loc);
+	return 1;
+}
+
+/* Decode text with on_tail as the sink's tail(). */
+static char *
+decode_with_tail(const char *text, int *rc, int64_t *end_offset)
+{
+	struct envelope_sink sink = { NULL, on_line, on_reject, on_skip,
+	    on_unit_end, on_tail };
+	struct seen s = { { 0 }, 0, 1 };
+	char *err = NULL;
+
+	sink.ctx = &s;
+	*rc = envelope_decode_buffer(text, strlen(text), 0, 0, &sink, &err);
+	free(err);
+	CHECK(s.offsets_ok);
+	*end_offset = s.last_offset;
 	if (s.log.data == NULL)
 		sbuf_appends(&s.log, "");
 	return s.log.data;
@@ -108,6 +142,39 @@ test_text_lines(void)
 	CHECK_INT(rc, 0);
 	CHECK_STR(log, "L1:a b\r|L2:|L3:last|");
 	CHECK_INT(end, 10);
+	free(log);
+}
+
+/*
+ * The last line without a newline goes to tail(): left unread, reading
+ * ends at its first byte (where a checkpoint would resume); taken, it is
+ * a line like any other.  Lines with newlines never reach tail().
+ */
+static void
+test_unterminated_last_line(void)
+{
+	int rc;
+	int64_t end;
+	char *log = decode_with_tail("a\nb\nhal", &rc, &end);
+
+	CHECK_INT(rc, 0);
+	CHECK_STR(log, "L1:a|L2:b|H3:hal|");
+	CHECK_INT(end, 4);	/* after "a\nb\n": "hal" is read again */
+	free(log);
+	log = decode_with_tail("a\nwhole OK", &rc, &end);
+	CHECK_INT(rc, 0);
+	CHECK_STR(log, "L1:a|L2:whole OK|");
+	CHECK_INT(end, 10);
+	free(log);
+	log = decode_with_tail("a\nno ok\n", &rc, &end);
+	CHECK_INT(rc, 0);
+	CHECK_STR(log, "L1:a|L2:no ok|");
+	CHECK_INT(end, 8);
+	free(log);
+	log = decode_with_tail("half", &rc, &end);	/* nothing taken */
+	CHECK_INT(rc, 0);
+	CHECK_STR(log, "H1:half|");
+	CHECK_INT(end, 0);
 	free(log);
 }
 
@@ -283,7 +350,7 @@ decode_record(void *arg)
 	    "10.0.0.2 443 49152 6 10 8400 1700000000 1700000060 ACCEPT OK\n";
 	struct heap_probe *hp = arg;
 	struct envelope_sink sink = { NULL, probe_line, probe_reject,
-	    probe_skip, probe_unit_end };
+	    probe_skip, probe_unit_end, NULL };
 	char *err = NULL;
 
 	sink.ctx = hp;
@@ -317,7 +384,7 @@ test_small_buffer_small_memory(void)
 	CHECK(hp.during < hp.before + 256 * 1024);
 }
 
-UNIT_MAIN(UNIT_CASE(test_text_lines),
+UNIT_MAIN(UNIT_CASE(test_text_lines), UNIT_CASE(test_unterminated_last_line),
     UNIT_CASE(test_gzip_output_before_corruption), UNIT_CASE(test_gzip_members_and_nesting),
     UNIT_CASE(test_gzip_damage), UNIT_CASE(test_cloudwatch_payloads),
     UNIT_CASE(test_firehose_and_bad_json),
