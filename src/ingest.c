@@ -540,9 +540,11 @@ ingest_fd(struct ingest *ing, int fd, const char *label, const char *display,
 		tail.path = label;
 		tail.fd = fd;
 		follow = follow && resumable && input_gzip_levels(in) == 0;
-		/* A plain file can still be being written; a gzip file that
-		 * ends inside a line is damaged, and reported as such. */
-		if (resumable && input_gzip_levels(in) == 0)
+		/* A plain file read once can still be being written.  A gzip
+		 * file that ends inside a line is damaged, and so is a
+		 * followed file that was rotated (read_tail() reports its end
+		 * only then): both are reported as such. */
+		if (resumable && !follow && input_gzip_levels(in) == 0)
 			sc.sink.tail = on_tail;
 		if (envelope_run(follow ? read_tail : read_input,
 		    follow ? (void *)&tail : (void *)in, offset, line, &sc.sink,
