@@ -16,13 +16,13 @@ CC        ?= cc
 # Linked: what every run needs.  Loaded on first use (src/dynlib.h): the
 # libraries of the AWS sources, the Firehose endpoint and the SNAPPY codec,
 # whose headers are still needed to build.
-PKGS      := sqlite3 jansson zlib ncursesw libzstd
+PKGS      := sqlite3 jansson zlib ncursesw libzstd libdeflate
 PKGS_DYN  := libcurl libcrypto libmicrohttpd
 BUILDDIR  ?= build
 SANITIZE  ?= 0
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(PKGS_DYN) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lncursesw -ltinfo -lzstd)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lz -lncursesw -ltinfo -lzstd -ldeflate)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread
@@ -49,7 +49,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
 # Debian packages: to build, to run the tests, to benchmark.
 DEPS_BUILD := gcc make pkg-config libsqlite3-dev libjansson-dev zlib1g-dev \
               libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libncurses-dev \
-              libzstd-dev libsnappy-dev
+              libzstd-dev libsnappy-dev libdeflate-dev
 DEPS_TEST  := clang libclang-rt-14-dev sqlite3 tmux nodejs npm curl openssl python3
 DEPS_SCREENSHOTS := tmux python3 python3-pil fonts-dejavu-core
 DEPS_BENCH := sqlite3 nodejs npm valgrind tmux

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libdeflate.h>
+
 #include "input.h"
 #include "util.h"
 
@@ -81,61 +83,105 @@ firehose_base64_decode(const char *in, size_t len, unsigned char *out,
 	return (long)o;
 }
 
-/* Decompress a gzip body into *json, at most max bytes. */
+/*
+ * Room to start with for a gzip body of len bytes: the size its (last)
+ * member's trailer gives, when that is believable - no more than max, and
+ * no more than deflate's best ratio (1032:1) allows - else four times len.
+ * Never more than max + 1: one byte past max tells "too large".
+ */
+static size_t
+gunzip_room(const unsigned char *raw, size_t len, size_t max)
+{
+	size_t room = len <= max / 4 ? len * 4 : max + 1;
+
+	if (len >= 18) {
+		const unsigned char *t = raw + len - 4;
+		size_t isize = (size_t)t[0] | (size_t)t[1] << 8 |
+		    (size_t)t[2] << 16 | (size_t)t[3] << 24;
+
+		if (isize <= max && isize / 1032 <= len)
+			room = isize + 1;
+	}
+	return room < 4096 ? 4096 : room;
+}
+
+/*
+ * Decompress a gzip body (one member or several) into *json, at most max
+ * bytes.  libdeflate decodes a whole member in one call, three times
+ * faster than zlib's streaming inflate (a 500-record delivery: 52 against
+ * 177 us, README "Firehose endpoint"); it needs the output room up front,
+ * so a member that does not fit is decoded again into twice the room.
+ */
 static enum firehose_body_status
 gunzip_body(const void *raw, size_t len, size_t max, struct sbuf *json,
     char **err)
 {
-	struct input *in;
-	char *ierr = NULL;
+	const unsigned char *in = raw;
+	struct libdeflate_decompressor *d;
+	size_t at = 0, room;
+	enum firehose_body_status st = FIREHOSE_BODY_OK;
 
 	if (!input_is_gzip(raw, len)) {
 		*err = xstrdup("the body is sent with Content-Encoding: gzip "
 		    "but is not gzip data (it does not start with 1f 8b)");
 		return FIREHOSE_BODY_MALFORMED;
 	}
-	if (input_open_mem(&in, raw, len, err) < 0)
+	d = libdeflate_alloc_decompressor();
+	if (d == NULL) {
+		*err = xstrdup("out of memory for a gzip decompressor");
 		return FIREHOSE_BODY_MALFORMED;
-	/* Room for the size the (last) member's trailer gives, when it is
-	 * believable: grown 64 KB at a time, a 90 KB body doubled its buffer
-	 * to 256 KB, which malloc then mapped and unmapped per delivery
-	 * (page faults, and a TLB shootdown on the writer's core). */
-	if (len >= 18) {
-		const unsigned char *t = (const unsigned char *)raw + len - 4;
-		size_t isize = (size_t)t[0] | (size_t)t[1] << 8 |
-		    (size_t)t[2] << 16 | (size_t)t[3] << 24;
-
-		/* 1032:1 is the most deflate can compress. */
-		if (isize <= max && isize / 1032 <= len)
-			sbuf_reserve(json, isize + 1);
 	}
-	for (;;) {
-		ssize_t n;
+	room = gunzip_room(in, len, max);
+	while (at < len) {
+		size_t used = 0, got = 0;
+		enum libdeflate_result r;
 
-		if (json->cap - json->len < 4096)
-			sbuf_reserve(json, 65536);
-		n = input_read(in, json->data + json->len, json->cap -
-		    json->len - 1, &ierr);
-		if (n < 0) {
-			input_close(in);
+		if (!input_is_gzip(in + at, len - at)) {
 			*err = xasprintf("the gzip body cannot be decompressed: "
-			    "%s", ierr);
-			free(ierr);
-			return FIREHOSE_BODY_MALFORMED;
-		}
-		if (n == 0)
+			    "bytes after the last gzip member are not gzip "
+			    "(compressed byte %zu)", at);
+			st = FIREHOSE_BODY_MALFORMED;
 			break;
-		json->len += (size_t)n;
+		}
+		if (json->len + room > max + 1)
+			room = max + 1 - json->len;
+		sbuf_reserve(json, room);
+		/* All the buffer has (it rounds up), within max + 1. */
+		room = json->cap - json->len - 1;
+		if (json->len + room > max + 1)
+			room = max + 1 - json->len;
+		r = libdeflate_gzip_decompress_ex(d, in + at, len - at,
+		    json->data + json->len, room, &used, &got);
+		if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
+			if (json->len + room > max) {
+				*err = xasprintf("the body decompresses to more "
+				    "than %zu bytes", max);
+				st = FIREHOSE_BODY_TOO_LARGE;
+				break;
+			}
+			room *= 2;
+			continue;
+		}
+		if (r != LIBDEFLATE_SUCCESS) {
+			*err = xasprintf("the gzip body cannot be decompressed: "
+			    "the gzip member at compressed byte %zu is corrupt "
+			    "or cut short", at);
+			st = FIREHOSE_BODY_MALFORMED;
+			break;
+		}
+		json->len += got;
 		json->data[json->len] = '\0';
+		at += used;
 		if (json->len > max) {
-			input_close(in);
 			*err = xasprintf("the body decompresses to more than "
 			    "%zu bytes", max);
-			return FIREHOSE_BODY_TOO_LARGE;
+			st = FIREHOSE_BODY_TOO_LARGE;
+			break;
 		}
+		room = gunzip_room(in + at, len - at, max);
 	}
-	input_close(in);
-	return FIREHOSE_BODY_OK;
+	libdeflate_free_decompressor(d);
+	return st;
 }
 
 /*

@@ -34,9 +34,9 @@ build_failed() {
 	exit 1
 }
 
-if ! pkgcflags=$(pkg-config --cflags sqlite3 jansson zlib libcurl libcrypto libmicrohttpd libzstd) ||
-    ! pkglibs=$(pkg-config --libs sqlite3 jansson zlib libcurl libcrypto libmicrohttpd libzstd); then
-	build_failed "pkg-config cannot find sqlite3, jansson, zlib, libcurl, libcrypto, libmicrohttpd and libzstd"
+if ! pkgcflags=$(pkg-config --cflags sqlite3 jansson zlib libcurl libcrypto libmicrohttpd libzstd libdeflate) ||
+    ! pkglibs=$(pkg-config --libs sqlite3 jansson zlib libcurl libcrypto libmicrohttpd libzstd libdeflate); then
+	build_failed "pkg-config cannot find sqlite3, jansson, zlib, libcurl, libcrypto, libmicrohttpd, libzstd and libdeflate"
 fi
 pkglibs="$pkglibs -lsnappy"
 

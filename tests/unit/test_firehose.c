@@ -187,6 +187,22 @@ test_body_gzip_and_size(void)
 	    FIREHOSE_BODY_MALFORMED);
 	CHECK(err && strstr(err, "cannot be decompressed"));
 	free(err);
+	err = NULL;
+	/* Bytes after the last member that are not gzip. */
+	memcpy(gz + n, "xy", 2);
+	CHECK_INT(firehose_body_parse(gz, n + 2, 1, 1 << 20, &b, &err),
+	    FIREHOSE_BODY_MALFORMED);
+	CHECK(err && strstr(err, "not gzip (compressed byte"));
+	free(err);
+	err = NULL;
+	/* Exactly the limit decompresses; one byte less is too large. */
+	CHECK_INT(firehose_body_parse(gz, n, 1, strlen(json), &b, &err),
+	    FIREHOSE_BODY_OK);
+	CHECK_INT(b.nrecords, 1);
+	firehose_body_free(&b);
+	CHECK_INT(firehose_body_parse(gz, n, 1, strlen(json) - 1, &b, &err),
+	    FIREHOSE_BODY_TOO_LARGE);
+	free(err);
 }
 
 /* Append text compressed as one gzip member to out (cap bytes). */
