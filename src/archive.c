@@ -41,7 +41,8 @@
  * 8 192 records or 4 MB each); when they are all taken, the writer keeps
  * the next one and its rows are read back from the store.  Eight, not
  * four, because the archiver runs at the lowest priority and so falls
- * behind in bursts (README, "Archive": 10 M records, no higher peak RSS). */
+ * behind in bursts (README, "Parquet archive": 10 M records, no higher
+ * peak RSS). */
 #define HANDOFF_QUEUE   8
 /* Gaps between hand-offs (see use_handoff) waiting to be read. */
 #define MAX_GAPS        64
@@ -1154,7 +1155,8 @@ archiver_main(void *arg)
 	thread_set_name("fl-archiver");
 	/* The store writer is the pipeline's one serial stage: the archiver
 	 * takes only the CPU time it leaves (2 cores: ingest with the archive
-	 * went from 0.93x to 0.99x of ingest without it, README "Archive").
+	 * went from 0.93x to 0.99x of ingest without it, README "Parquet
+	 * archive").
 	 * Falling behind costs nothing but rows read back from the store. */
 	thread_lower_priority(19);
 	if (archive_loop(a, &err) < 0) {

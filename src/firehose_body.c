@@ -134,6 +134,8 @@ gunzip_body(const void *raw, size_t len, size_t max, struct sbuf *json,
 	room = gunzip_room(in, len, max);
 	while (at < len) {
 		size_t used = 0, got = 0;
+		/* Room past this means the body is too large. */
+		size_t limit = max + 1 - json->len;
 		enum libdeflate_result r;
 
 		if (!input_is_gzip(in + at, len - at)) {
@@ -143,17 +145,15 @@ gunzip_body(const void *raw, size_t len, size_t max, struct sbuf *json,
 			st = FIREHOSE_BODY_MALFORMED;
 			break;
 		}
-		if (json->len + room > max + 1)
-			room = max + 1 - json->len;
-		sbuf_reserve(json, room);
-		/* All the buffer has (it rounds up), within max + 1. */
+		sbuf_reserve(json, room < limit ? room : limit);
+		/* All the buffer has: sbuf_reserve() rounds up. */
 		room = json->cap - json->len - 1;
-		if (json->len + room > max + 1)
-			room = max + 1 - json->len;
+		if (room > limit)
+			room = limit;
 		r = libdeflate_gzip_decompress_ex(d, in + at, len - at,
 		    json->data + json->len, room, &used, &got);
 		if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
-			if (json->len + room > max) {
+			if (room == limit) {
 				*err = xasprintf("the body decompresses to more "
 				    "than %zu bytes", max);
 				st = FIREHOSE_BODY_TOO_LARGE;

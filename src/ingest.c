@@ -131,19 +131,25 @@ location_text(const struct source_ctx *sc, const struct unit_loc *loc,
 		    (long long)loc->part);
 }
 
-static void
-on_line(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
+/*
+ * One line of a source: a record, a header, a blank line, or else an error
+ * row.  With hold_bad, a line that would be an error row is left unread
+ * instead (see on_tail): nothing is recorded and 0 is returned.  Returns 1
+ * when the line was taken.
+ */
+static int
+take_line(struct source_ctx *sc, const char *line, size_t len,
+    const struct unit_loc *loc, int hold_bad)
 {
-	struct source_ctx *sc = ctx;
 	char reason[512], where[512];
 
 	if (sc->discard)
-		return;
+		return 1;
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	if (parse_is_blank(line, len)) {
 		sc->batch->skipped++;
-		return;
+		return 1;
 	}
 	if (format_is_header(line, len)) {
 		struct flow_format f;
@@ -154,19 +160,32 @@ on_line(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
 			sc->header = f;
 			sc->have_header = 1;
 			sc->batch->skipped++;
-			return;
+			return 1;
 		}
 	}
 	if (parse_line(active_format(sc), line, len, &sc->rec, reason,
 	    sizeof reason) == 0) {
 		batch_add_record(sc->batch, &sc->rec);
 		sc->uncounted++;
-		return;
+		return 1;
 	}
 	location_text(sc, loc, where, sizeof where);
+	if (hold_bad) {
+		fprintf(stderr, "flowlens: %s: the last line has no newline and "
+		    "is not a whole record (%s); left unread: the next run "
+		    "reads it again once the file has grown\n", where, reason);
+		return 0;
+	}
 	batch_add_error(sc->batch, where, reason,
 	    loc->kind == ENVELOPE_FIREHOSE ? loc->raw : line,
 	    loc->kind == ENVELOPE_FIREHOSE ? loc->raw_len : len);
+	return 1;
+}
+
+static void
+on_line(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
+{
+	(void)take_line(ctx, line, len, loc, 0);
 }
 
 /*
@@ -180,21 +199,7 @@ on_line(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
 static int
 on_tail(void *ctx, const char *line, size_t len, const struct unit_loc *loc)
 {
-	struct source_ctx *sc = ctx;
-	char reason[512], where[512];
-	size_t n = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
-
-	if (!sc->discard && !parse_is_blank(line, n) &&
-	    !format_is_header(line, n) && parse_line(active_format(sc), line,
-	    n, &sc->rec, reason, sizeof reason) != 0) {
-		location_text(sc, loc, where, sizeof where);
-		fprintf(stderr, "flowlens: %s: the last line has no newline and "
-		    "is not a whole record (%s); left unread: the next run "
-		    "reads it again once the file has grown\n", where, reason);
-		return 0;
-	}
-	on_line(ctx, line, len, loc);
-	return 1;
+	return take_line(ctx, line, len, loc, 1);
 }
 
 static void
